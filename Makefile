@@ -1,0 +1,62 @@
+# The two commands of the README: `make run` and `make test`.
+# Both work on a fresh Debian machine as root: they install the system packages they need
+# (only when missing), create .venv/, install the project into it and do the rest.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app dictionary
+HOST ?= 127.0.0.1
+PORT ?= 5000
+THREADS ?= 8
+
+# PyICU has no wheels: it compiles against ICU. Chromium drives the browser tests.
+APT_RUN := libicu-dev pkg-config g++
+APT_TEST := chromium
+
+PO_FILES := $(wildcard dictionary/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: run test setup translations sysdeps-run sysdeps-test bench clean
+
+run: $(VENV)/.installed translations
+	$(FLASK) setup
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	$(VENV)/bin/waitress-serve --listen=$(HOST):$(PORT) --threads=$(THREADS) --call dictionary:create_app
+
+test: $(VENV)/.installed-test translations
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed
+	$(PY) bench/search_bench.py
+
+translations: $(MO_FILES)
+
+%.mo: %.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -q -d dictionary/translations -D messages -i $< -o $@
+
+sysdeps-run:
+	@missing=$$(for p in $(APT_RUN); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+sysdeps-test: sysdeps-run
+	@missing=$$(for p in $(APT_TEST); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+$(VENV)/.installed: setup.cfg pyproject.toml | sysdeps-run
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip setuptools wheel
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed | sysdeps-test
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) instance build *.egg-info

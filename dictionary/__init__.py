@@ -1,0 +1,48 @@
+"""Từ điển Việt–Hrê · Việt–Co: the Flask application.
+
+Data flow: files in data/ → ``importer`` → database (``models``) → outbox (``indexing``) →
+Whoosh index (``search_index``) → ``search`` service → pages (``views``) and JSON API (``api``).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from . import config
+
+REPO_ROOT = config.REPO_ROOT
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
+        "DICTIONARY_INSTANCE_PATH", str(REPO_ROOT / "instance")
+    )
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance_path).resolve()),
+        instance_relative_config=True,
+        template_folder=str(REPO_ROOT / "templates"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    config.load(app, test_config)
+
+    from . import cli, db, i18n, indexing
+
+    database = db.init_app(app)
+    indexing.init_app(app, database)
+    i18n.init_app(app)
+    cli.init_app(app)
+
+    from . import api, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(api.health)
+    api.register_error_handlers(app)
+
+    from lessons import bp as lessons_bp
+
+    app.register_blueprint(lessons_bp)
+    return app

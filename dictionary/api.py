@@ -1,0 +1,143 @@
+"""JSON API under /api/v1/: the same data the pages show, described by /api/v1/openapi.json.
+
+Bad parameters get a 400 with a JSON error body; unknown entries a JSON 404. Lexicon text is
+returned as stored (NFC); nothing here is translated.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, jsonify, request, url_for
+from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
+
+from . import search
+from .db import session
+from .entries import PHONETIC_LABEL, entry_json, related_by_concept
+from .indexing import get_state
+from .models import PUBLISHED, Entry, IndexQueue, Language
+from .openapi import spec
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+health = Blueprint("health", __name__)
+
+MAX_QUERY_CHARS = 2000
+
+
+class BadParameter(Exception):
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter, self.message = parameter, message
+
+
+def search_params(args) -> tuple[str, str, int]:
+    """Validated (q, lang, limit) from request args; raises BadParameter."""
+    q = args.get("q", "")
+    if not q.strip():
+        raise BadParameter("q", "q is required: the word or phrase to look up")
+    if len(q) > MAX_QUERY_CHARS:
+        raise BadParameter("q", f"q is longer than {MAX_QUERY_CHARS} characters")
+    lang = args.get("lang", search.ALL)
+    codes = search.language_codes()
+    if lang != search.ALL and lang not in codes:
+        raise BadParameter("lang", f"lang must be one of: {', '.join([search.ALL, *codes])}")
+    raw = args.get("limit", "20")
+    limit_max = 100
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise BadParameter("limit", f"limit must be a whole number from 1 to {limit_max}") from None
+    if not 1 <= limit <= limit_max:
+        raise BadParameter("limit", f"limit must be a whole number from 1 to {limit_max}")
+    return q, lang, limit
+
+
+@bp.errorhandler(BadParameter)
+def _bad_parameter(exc: BadParameter):
+    return jsonify(error={"status": 400, "parameter": exc.parameter, "message": exc.message}), 400
+
+
+@bp.get("/search")
+def api_search():
+    q, lang, limit = search_params(request.args)
+    found = search.lookup(q, lang, limit)
+    if found.index_missing:
+        abort(503, "the search index has not been built yet")
+    return jsonify(
+        query=found.query,
+        lang=lang,
+        total=found.total,
+        more=found.more,
+        results=[
+            {
+                "id": f.entry.public_id,
+                "lang": f.entry.language.code,
+                "headword": f.entry.headword,
+                "homograph": f.entry.homograph,
+                "form_kind": f.entry.form_kind,
+                "senses": [{"vi": s.gloss_vi, "en": s.gloss_en} for s in f.entry.senses],
+                "match": {"tier": f.hit.tier, "side": f.hit.side, "typed_as": f.hit.typed_as},
+                "url": url_for("dictionary.entry", public_id=f.entry.public_id, _external=True),
+            }
+            for f in found.results
+        ],
+        suggestions=found.suggestions,
+    )
+
+
+@bp.get("/entries/<public_id>")
+def api_entry(public_id: str):
+    entry = search.get_entry(public_id)
+    if entry is None:
+        abort(404, f"no published entry with id {public_id!r}")
+    data = entry_json(entry)
+    data["url"] = url_for("dictionary.entry", public_id=public_id, _external=True)
+    data["same_concept"] = [
+        {"id": e.public_id, "lang": e.language.code, "headword": e.headword,
+         "url": url_for("api.api_entry", public_id=e.public_id, _external=True)}
+        for e in related_by_concept(entry)
+    ]
+    return jsonify(data)
+
+
+@bp.get("/languages")
+def api_languages():
+    s = session()
+    counts = dict(s.execute(select(Entry.language_id, func.count(Entry.id))
+                            .where(Entry.status == PUBLISHED).group_by(Entry.language_id)).all())
+    return jsonify(languages=[
+        {"code": lang.code, "name_vi": lang.name_vi, "name_en": lang.name_en,
+         "glottocode": lang.glottocode, "entries": counts.get(lang.id, 0),
+         "headword_note": PHONETIC_LABEL}
+        for lang in s.scalars(select(Language).order_by(Language.id))
+    ])
+
+
+@bp.get("/openapi.json")
+def api_openapi():
+    return jsonify(spec(request.host_url.rstrip("/")))
+
+
+@health.get("/healthz")
+def healthz():
+    s = session()
+    entries = s.scalar(select(func.count(Entry.id)).where(Entry.status == PUBLISHED)) or 0
+    queued = s.scalar(select(func.count(IndexQueue.id))) or 0
+    index = get_state().index
+    try:
+        indexed = index.doc_count() if index.exists() else None
+    except Exception:  # a broken index is reported, not raised: this is the health probe
+        indexed = None
+    fresh = indexed == entries and queued == 0
+    body = {"status": "ok" if fresh else "degraded", "entries": entries,
+            "index": {"documents": indexed, "queued": queued,
+                      "state": "fresh" if fresh else ("missing" if indexed is None else "stale")}}
+    return jsonify(body), 200 if indexed is not None else 503
+
+
+def register_error_handlers(app: Flask) -> None:
+    """API paths answer errors in JSON; pages keep their HTML error pages."""
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if request.path.startswith("/api/") or request.path == "/healthz":
+            return jsonify(error={"status": exc.code, "message": exc.description}), exc.code
+        return exc

@@ -1,0 +1,37 @@
+"""Languages and sources, from data/languages.toml into the database (idempotent)."""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import Language, Source
+
+
+def load_catalog(data_dir: Path) -> dict:
+    with open(data_dir / "languages.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def ensure_catalog(session: Session, data_dir: Path) -> None:
+    """Insert or update the languages and sources listed in data/languages.toml."""
+    catalog = load_catalog(data_dir)
+    for item in catalog.get("language", []):
+        lang = session.scalar(select(Language).where(Language.code == item["code"]))
+        if lang is None:
+            lang = Language(code=item["code"])
+            session.add(lang)
+        lang.name_vi, lang.name_en = item["name_vi"], item["name_en"]
+        lang.glottocode = item.get("glottocode")
+    for item in catalog.get("source", []):
+        src = session.scalar(select(Source).where(Source.key == item["key"]))
+        if src is None:
+            src = Source(key=item["key"])
+            session.add(src)
+        src.citation, src.license, src.url = item["citation"], item["license"], item.get("url")
+
+
+def languages(session: Session) -> list[Language]:
+    return list(session.scalars(select(Language).order_by(Language.id)))

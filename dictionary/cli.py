@@ -1,0 +1,176 @@
+"""``flask --app dictionary <command>``: thin click commands over plain functions.
+
+Exit codes scripts can trust: 0 success, 1 the work failed (bad file, index drift),
+2 usage error (click's own).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from . import catalog
+from .db import get_db
+from .indexing import get_state
+from .models import PUBLISHED, Entry, Language, ZeroResultQuery
+
+
+def init_db() -> None:
+    db = get_db()
+    db.create_all()
+    with db.transaction() as s:
+        catalog.ensure_catalog(s, Path(current_app.config["DATA_DIR"]))
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create the tables (if missing) and load languages and sources."""
+    init_db()
+    click.echo("Database ready.")
+
+
+@click.command("import-lexicon")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--lang", required=True, help="Language code of the entries (hre, cua).")
+@click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
+def import_lexicon_command(path: Path, lang: str, dry_run: bool) -> None:
+    """Import a lexicon file (starter CSV or the curated CSV/TSV format)."""
+    from .importer import ImportFailed, import_lexicon
+
+    init_db()
+    try:
+        with get_db().Session() as s:
+            report = import_lexicon(s, path, lang, dry_run=dry_run,
+                                    data_dir=Path(current_app.config["DATA_DIR"]))
+    except ImportFailed as exc:
+        click.echo(f"{path}: nothing was imported.", err=True)
+        for error in exc.errors:
+            click.echo(f"  {error}", err=True)
+        sys.exit(1)
+    if dry_run:
+        for row in report.rows:
+            click.echo(f"  line {row.line}: {row.action:<9} {row.public_id or '(new)'}  {row.headword}")
+    click.echo(("Dry run, nothing changed: " if dry_run else "") + report.summary())
+
+
+def _bundled_fingerprint(data_dir: Path, files: list[tuple[str, str]]) -> str:
+    h = hashlib.sha256()
+    for lang, name in files:
+        h.update(lang.encode() + b"\0" + (data_dir / name).read_bytes())
+    for toml in sorted((data_dir / "orthography").glob("*.toml")) + [data_dir / "languages.toml"]:
+        h.update(toml.read_bytes())
+    return h.hexdigest()
+
+
+@click.command("setup")
+def setup_command() -> None:
+    """Everything `make run` needs: tables, bundled lexicons, a fresh index. Idempotent."""
+    from .importer import import_lexicon
+
+    app = current_app
+    init_db()
+    data_dir = Path(app.config["DATA_DIR"])
+    files = app.config["BUNDLED_LEXICONS"]
+    stamp_file = Path(app.instance_path) / "bundled.sha256"
+    fingerprint = _bundled_fingerprint(data_dir, files)
+    state = get_state()
+    if not stamp_file.exists() or stamp_file.read_text() != fingerprint:
+        for lang, name in files:
+            with get_db().Session() as s:
+                report = import_lexicon(s, data_dir / name, lang, data_dir=data_dir)
+            click.echo(f"{name}: {report.summary()}")
+        click.echo(f"Search index: {state.rebuild()} entries indexed.")
+        stamp_file.write_text(fingerprint)
+    elif not state.index.exists():
+        click.echo(f"Search index: {state.rebuild()} entries indexed.")
+    else:
+        drift = state.update()
+        if not drift.clean:
+            click.echo(f"Search index repaired: {_drift_text(drift)}")
+    click.echo("Ready.")
+
+
+search_cli = AppGroup("search", help="Maintain the search index.")
+
+
+@search_cli.command("rebuild")
+def rebuild_command() -> None:
+    """Build the index from the database into a new directory, then swap it in."""
+    init_db()
+    click.echo(f"{get_state().rebuild()} entries indexed.")
+
+
+@search_cli.command("update")
+def update_command() -> None:
+    """Repair drift: rewrite missing or stale documents, delete extra ones."""
+    state = get_state()
+    if not state.index.exists():
+        click.echo("No index yet: building it.")
+        click.echo(f"{state.rebuild()} entries indexed.")
+        return
+    drift = state.update()
+    click.echo("Index was in step." if drift.clean else f"Repaired: {_drift_text(drift)}")
+
+
+@search_cli.command("check")
+def check_command() -> None:
+    """Compare index and database; exit 1 when they disagree."""
+    drift = get_state().compare()
+    if drift.clean:
+        click.echo("Index and database agree.")
+        return
+    click.echo(f"Index and database disagree: {_drift_text(drift)}", err=True)
+    sys.exit(1)
+
+
+def _drift_text(drift) -> str:
+    if not drift.index_exists:
+        return "no index"
+    parts = [f"{len(drift.missing)} missing", f"{len(drift.stale)} stale",
+             f"{len(drift.extra)} extra", f"{drift.queued} queued"]
+    sample = (drift.missing + drift.stale + drift.extra)[:5]
+    return ", ".join(parts) + (f" (e.g. {', '.join(sample)})" if sample else "")
+
+
+@click.command("zero-results")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def zero_results_command(limit: int, as_json: bool) -> None:
+    """Searches that found nothing, most frequent first (no personal data is kept)."""
+    with get_db().Session() as s:
+        rows = s.scalars(select(ZeroResultQuery)
+                         .order_by(ZeroResultQuery.count.desc(), ZeroResultQuery.last_seen.desc())
+                         .limit(limit)).all()
+        if as_json:
+            click.echo(json.dumps([{"query": r.query, "lang": r.lang, "count": r.count,
+                                    "last_seen": r.last_seen.isoformat()} for r in rows],
+                                  ensure_ascii=False, indent=1))
+            return
+        for r in rows:
+            click.echo(f"{r.count:6d}  {r.lang:4}  {r.query}  (last {r.last_seen:%Y-%m-%d})")
+
+
+@click.command("stats")
+def stats_command() -> None:
+    """Entries per language and status."""
+    with get_db().Session() as s:
+        for code, status, n in s.execute(
+            select(Language.code, Entry.status, func.count())
+            .join(Entry.language).group_by(Language.code, Entry.status)
+        ):
+            click.echo(f"{code}  {status:10} {n}")
+        total = s.scalar(select(func.count(Entry.id)).where(Entry.status == PUBLISHED))
+        click.echo(f"published total: {total}")
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_db_command, import_lexicon_command, setup_command,
+                    zero_results_command, stats_command):
+        app.cli.add_command(command)
+    app.cli.add_command(search_cli)

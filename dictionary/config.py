@@ -1,0 +1,51 @@
+"""Configuration defaults; overridden by instance/config.py, then the environment
+(variables prefixed ``DICTIONARY_``), then a test config."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def defaults(app: Flask) -> dict:
+    instance = Path(app.instance_path)
+    return {
+        "DATABASE_URL": f"sqlite:///{instance / 'dictionary.sqlite'}",
+        "INDEX_DIR": str(instance / "index"),
+        "DATA_DIR": str(REPO_ROOT / "data"),
+        "ORTHOGRAPHY_DIR": str(REPO_ROOT / "data" / "orthography"),
+        "BUNDLED_LEXICONS": [("hre", "hre_starter.csv"), ("cua", "cua_starter.csv")],
+        "SEARCH_LIMIT_MAX": 100,
+        "INDEX_WRITE_TIMEOUT": 10.0,
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "LANGUAGES": ["vi", "en"],
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+    }
+
+
+def load(app: Flask, test_config: dict | None) -> None:
+    app.config.from_mapping(defaults(app))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("DICTIONARY")
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random key kept in instance/secret_key (never in code): sessions survive restarts."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key

@@ -1,0 +1,67 @@
+"""Engine and sessions for one app: the database is the source of truth.
+
+``init_app`` builds the engine from ``DATABASE_URL``; request code gets a session with
+``session()`` (one per app context, closed on teardown). Outbox hooks from
+``dictionary.indexing`` are attached to the session factory so that every session,
+including the CLI's, keeps the search index in step.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from .models import Base
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.engine: Engine = create_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.Session = sessionmaker(self.engine, expire_on_commit=False)
+
+    def create_all(self) -> None:
+        Base.metadata.create_all(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session that commits on success and rolls back on any error."""
+        with self.Session() as s, s.begin():
+            yield s
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys = ON")
+    # WAL: readers (web requests) are not blocked by the writer (imports, index queue).
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA busy_timeout = 10000")
+    cur.close()
+
+
+def init_app(app: Flask) -> Database:
+    db = Database(app.config["DATABASE_URL"])
+    app.extensions["dictionary.db"] = db
+    app.teardown_appcontext(_close_session)
+    return db
+
+
+def get_db() -> Database:
+    return current_app.extensions["dictionary.db"]
+
+
+def session() -> Session:
+    """The session of the current app context (request or CLI command)."""
+    if "db_session" not in g:
+        g.db_session = get_db().Session()
+    return g.db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    s = g.pop("db_session", None)
+    if s is not None:
+        s.close()

@@ -1,0 +1,73 @@
+"""Reading entries for display: the JSON shape, cross-language links, labels.
+
+Shared by the pages and the API so both show the same data.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .db import session
+from .models import PHONETIC, PUBLISHED, Entry, Sense
+
+# Shown next to every headword of the phonetic starter data (not the practical spelling).
+PHONETIC_LABEL = {"vi": "phiên âm ngữ âm", "en": "phonetic transcription"}
+UNREVIEWED_LABEL = {"vi": "dữ liệu nguồn chưa được duyệt", "en": "unreviewed source data"}
+
+
+def entry_json(e: Entry) -> dict:
+    source = e.source
+    return {
+        "id": e.public_id,
+        "lang": e.language.code,
+        "language": {"vi": e.language.name_vi, "en": e.language.name_en},
+        "headword": e.headword,
+        "homograph": e.homograph,
+        "form_kind": e.form_kind,
+        "headword_note": PHONETIC_LABEL if e.form_kind == PHONETIC else None,
+        "part_of_speech": e.part_of_speech,
+        "pronunciation": e.pronunciation,
+        "variety": e.variety,
+        "note": e.note,
+        "status": e.status,
+        "reviewed": e.reviewed,
+        "review_note": None if e.reviewed else UNREVIEWED_LABEL,
+        "senses": [
+            {
+                "vi": s.gloss_vi,
+                "en": s.gloss_en,
+                "definition": s.definition,
+                "semantic_field": s.semantic_field,
+                "concept_id": s.concept_id,
+                "concept": s.concept_gloss,
+                "gloss_note": s.gloss_note,
+                "examples": [{"text": x.text, "vi": x.translation_vi} for x in s.examples],
+            }
+            for s in e.senses
+        ],
+        "variants": [{"form": v.form, "kind": v.kind, "label": v.label} for v in e.variants],
+        "source": {
+            "key": source.key,
+            "citation": source.citation,
+            "license": source.license,
+            "url": source.url,
+            "row": e.source_key,
+        } if source else None,
+        "license": e.license,
+        "updated": e.updated_at.isoformat(timespec="seconds") if e.updated_at else None,
+    }
+
+
+def related_by_concept(entry: Entry) -> list[Entry]:
+    """Published entries of OTHER languages that share a concept id with this entry
+    (Hrê ↔ Co through the Concepticon concept, Vietnamese as the pivot)."""
+    concepts = {s.concept_id for s in entry.senses if s.concept_id}
+    if not concepts:
+        return []
+    q = (select(Entry).join(Entry.senses)
+         .where(Sense.concept_id.in_(concepts), Entry.status == PUBLISHED,
+                Entry.language_id != entry.language_id)
+         .options(selectinload(Entry.language), selectinload(Entry.senses))
+         .order_by(Entry.language_id, Entry.sort_key, Entry.homograph)
+         .distinct())
+    return list(session().scalars(q))

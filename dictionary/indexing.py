@@ -1,0 +1,231 @@
+"""Keeping the Whoosh index in step with the database: an outbox, applied after commit.
+
+1. ``before_flush``: derived fields are computed (``derive``), new entries get a public id,
+   and the public id of every entry touched (directly or through a sense, example or
+   variant) is written to ``index_queue`` — in the same transaction as the change.
+2. ``after_commit``: the queue is applied to the index under the index writer lock. A
+   rolled-back transaction takes its queue rows with it, so its edits never reach search; a
+   process killed after commit leaves its queue rows for the next writer.
+3. ``rebuild`` builds a fresh index from the database and swaps it in; ``update`` repairs
+   drift by comparing (id, updated-at); ``check`` reports drift without changing anything.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from search_index import IndexBusy, IndexMissing, SearchIndex, make_document
+from search_index.orthography import Rules
+
+from . import derive
+from .db import Database
+from .models import PUBLISHED, Entry, Example, IndexQueue, Language, Sense, Variant, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IndexState:
+    index: SearchIndex
+    rules: dict[str, Rules]
+    database: Database
+    timeout: float
+
+    # ---- documents ------------------------------------------------------------------------
+    def documents(self, entries: list[Entry]) -> list[dict]:
+        return [make_document(entry_doc(e), self.rules.get(e.language.code)) for e in entries]
+
+    # ---- the queue ------------------------------------------------------------------------
+    def process_queue(self, timeout: float | None = None) -> int:
+        """Apply queued changes; return how many entries were written. Leaves the queue to
+        whoever holds the writer lock if it stays busy past ``timeout``."""
+        done = 0
+        try:
+            with self.index.write_lock(self.timeout if timeout is None else timeout):
+                while True:
+                    with self.database.Session() as s:
+                        rows = s.execute(select(IndexQueue.id, IndexQueue.entry_public_id)
+                                         .order_by(IndexQueue.id).limit(5000)).all()
+                        if not rows:
+                            return done
+                        ids = {pid for _, pid in rows}
+                        entries = _load(s, Entry.public_id.in_(ids))
+                        self.index.write(self.documents(entries),
+                                         ids - {e.public_id for e in entries})
+                        s.execute(delete(IndexQueue).where(IndexQueue.id <= rows[-1][0]))
+                        s.commit()
+                        done += len(ids)
+        except IndexBusy:
+            log.info("index writer busy; %d queued changes left for the lock holder", done)
+        except IndexMissing:
+            log.warning("no search index yet; queued changes wait for `search rebuild`")
+        return done
+
+    # ---- whole-index maintenance -----------------------------------------------------------
+    def rebuild(self) -> int:
+        with self.index.write_lock(max(self.timeout, 60.0)):
+            with self.database.Session() as s:
+                last = s.scalar(select(func.max(IndexQueue.id))) or 0
+                entries = _load(s, None)
+                count = self.index.build(self.documents(entries))
+                # Changes committed during the build keep their (higher) queue ids.
+                s.execute(delete(IndexQueue).where(IndexQueue.id <= last))
+                s.commit()
+        return count
+
+    def compare(self) -> Drift:
+        with self.database.Session() as s:
+            db = {pid: stamp(t) for pid, t in s.execute(
+                select(Entry.public_id, Entry.updated_at).where(Entry.status == PUBLISHED))}
+            queued = s.scalar(select(func.count(IndexQueue.id))) or 0
+        ix = self.index.stored_versions() if self.index.exists() else {}
+        return Drift(
+            missing=sorted(set(db) - set(ix)),
+            extra=sorted(set(ix) - set(db)),
+            stale=sorted(pid for pid in set(db) & set(ix) if db[pid] != ix[pid]),
+            queued=queued,
+            index_exists=self.index.exists(),
+        )
+
+    def update(self) -> Drift:
+        """Repair drift in place: rewrite missing/stale documents, delete extra ones."""
+        with self.index.write_lock(max(self.timeout, 60.0)):
+            drift = self.compare()
+            with self.database.Session() as s:
+                last = s.scalar(select(func.max(IndexQueue.id))) or 0
+                entries = _load(s, Entry.public_id.in_(drift.missing + drift.stale))
+                self.index.write(self.documents(entries), drift.extra)
+                s.execute(delete(IndexQueue).where(IndexQueue.id <= last))
+                s.commit()
+        return drift
+
+
+@dataclass
+class Drift:
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    queued: int = 0
+    index_exists: bool = True
+
+    @property
+    def clean(self) -> bool:
+        return self.index_exists and not (self.missing or self.extra or self.stale or self.queued)
+
+
+def stamp(t) -> str:
+    return t.isoformat(timespec="microseconds") if t else ""
+
+
+def entry_doc(e: Entry) -> dict:
+    """The plain dict that ``search_index`` gets for an entry (never the ORM object)."""
+    return {
+        "id": e.public_id,
+        "lang": e.language.code,
+        "headword": e.headword,
+        "variants": [v.form for v in e.variants],
+        "glosses": [g for s in e.senses for g in s.glosses_vi],
+        "examples": [(x.text, x.translation_vi) for s in e.senses for x in s.examples],
+        "updated": stamp(e.updated_at),
+    }
+
+
+def _load(s: Session, where) -> list[Entry]:
+    q = (select(Entry)
+         .where(Entry.status == PUBLISHED)
+         .options(selectinload(Entry.language), selectinload(Entry.variants),
+                  selectinload(Entry.senses).selectinload(Sense.examples))
+         .order_by(Entry.sort_key, Entry.homograph, Entry.id))
+    if where is not None:
+        q = q.where(where)
+    return list(s.scalars(q))
+
+
+# ---- session hooks ---------------------------------------------------------------------------
+_PUBLIC_ID = re.compile(r"^[a-z]{2,8}-(\d+)$")
+
+
+def _owner(obj: object) -> Entry | None:
+    if isinstance(obj, Entry):
+        return obj
+    if isinstance(obj, (Sense, Variant)):
+        return obj.entry
+    if isinstance(obj, Example):
+        return obj.sense.entry if obj.sense is not None else None
+    return None
+
+
+def _next_public_id(session: Session, code: str) -> str:
+    counters = session.info.setdefault("next_public_id", {})
+    if code not in counters:
+        with session.no_autoflush:
+            ids = session.scalars(select(Entry.public_id).where(Entry.public_id.like(f"{code}-%")))
+            counters[code] = max((int(m.group(1)) for m in map(_PUBLIC_ID.match, ids) if m),
+                                 default=0)
+    counters[code] += 1
+    return f"{code}-{counters[code]:06d}"
+
+
+def _before_flush(session: Session, _ctx, _instances) -> None:
+    state: IndexState | None = session.info.get("index_state")
+    touched: dict[int, Entry] = {}
+    deleted: set[str] = set()
+    changed = [o for o in session.dirty if session.is_modified(o)]
+    for obj in list(session.new) + changed + list(session.deleted):
+        derive.clean_text_fields(obj)
+        entry = _owner(obj)
+        if entry is None:
+            continue
+        if entry in session.deleted:
+            if entry.public_id:
+                deleted.add(entry.public_id)
+            continue
+        touched[id(entry)] = entry
+    for entry in touched.values():
+        with session.no_autoflush:
+            language = entry.language or session.get(Language, entry.language_id)
+        rules = state.rules.get(language.code) if state else None
+        derive.derive_entry(entry, rules)
+        if not entry.public_id:
+            entry.public_id = _next_public_id(session, language.code)
+        if entry not in session.new:
+            entry.updated_at = utcnow()  # a sense edit is an entry edit (diff repair, locking)
+    pids = {e.public_id for e in touched.values()} | deleted
+    for pid in sorted(pids):
+        session.add(IndexQueue(entry_public_id=pid))
+    if pids:
+        session.info["index_dirty"] = True
+
+
+def _after_commit(session: Session) -> None:
+    session.info.pop("next_public_id", None)  # other writers may have taken numbers since
+    if session.info.pop("index_dirty", False):
+        state: IndexState | None = session.info.get("index_state")
+        if state is not None:
+            state.process_queue()
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop("index_dirty", None)
+    session.info.pop("next_public_id", None)
+
+
+def init_app(app: Flask, database: Database) -> IndexState:
+    rules = derive.rules_for(app.config["ORTHOGRAPHY_DIR"])
+    state = IndexState(SearchIndex(app.config["INDEX_DIR"]), rules, database,
+                       float(app.config["INDEX_WRITE_TIMEOUT"]))
+    database.Session.configure(info={"index_state": state})
+    event.listen(database.Session, "before_flush", _before_flush)
+    event.listen(database.Session, "after_commit", _after_commit)
+    event.listen(database.Session, "after_rollback", _after_rollback)
+    app.extensions["dictionary.index"] = state
+    return state
+
+
+def get_state() -> IndexState:
+    return current_app.extensions["dictionary.index"]

@@ -1,0 +1,215 @@
+"""The lexicon as stored: the database is the source of truth.
+
+Vocabulary follows lexicography practice (LIFT / clld Dictionaria): a Language has Entries;
+an Entry has ordered Senses, Variants and Media; a Sense has Examples. Every change that
+touches an entry leaves a row in ``index_queue`` in the same transaction (see
+``dictionary.indexing``), and the search index is derived from these tables.
+
+Integer primary keys stay internal; URLs and the API use ``Entry.public_id`` (``hre-000123``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# Entry status. Issue #3 adds draft/in_review workflow; public pages show PUBLISHED only.
+DRAFT, IN_REVIEW, PUBLISHED, DELETED = "draft", "in_review", "published", "deleted"
+STATUSES = (DRAFT, IN_REVIEW, PUBLISHED, DELETED)
+
+# How the headword is written: the starter data is a linguist's phonetic transcription,
+# not the practical (Vietnamese-letter) orthography that users type.
+PHONETIC, ORTHOGRAPHIC = "phonetic", "orthographic"
+
+
+class Language(Base):
+    __tablename__ = "language"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)  # ISO 639-3
+    name_vi: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80))
+    glottocode: Mapped[str | None] = mapped_column(String(16))
+
+    entries: Mapped[list[Entry]] = relationship(back_populates="language")
+
+
+class Source(Base):
+    """A published dataset or a curated contribution the entries come from."""
+
+    __tablename__ = "source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)  # e.g. "peiros2004"
+    citation: Mapped[str] = mapped_column(Text, default="")
+    license: Mapped[str] = mapped_column(String(64), default="")
+    url: Mapped[str | None] = mapped_column(String(300))
+
+
+class Entry(Base):
+    __tablename__ = "entry"
+    __table_args__ = (UniqueConstraint("language_id", "source_key", name="uq_entry_source_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True)
+    language_id: Mapped[int] = mapped_column(ForeignKey("language.id"), index=True)
+    headword: Mapped[str] = mapped_column(String(200))  # storage form (normalize.clean)
+    headword_key: Mapped[str] = mapped_column(String(200), index=True)  # loose key, derived
+    sort_key: Mapped[bytes] = mapped_column(LargeBinary, index=True)  # ICU key, derived
+    first_letter: Mapped[str] = mapped_column(String(8), default="", index=True)  # derived
+    homograph: Mapped[int | None] = mapped_column(Integer)
+    part_of_speech: Mapped[str | None] = mapped_column(String(32))
+    form_kind: Mapped[str] = mapped_column(String(16), default=ORTHOGRAPHIC)
+    pronunciation: Mapped[str | None] = mapped_column(String(300))  # e.g. IPA segments
+    variety: Mapped[str | None] = mapped_column(String(120))
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=PUBLISHED, index=True)
+    # Imported source data is published but flagged until a reviewer has looked at it.
+    reviewed: Mapped[bool] = mapped_column(default=False)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"))
+    source_key: Mapped[str | None] = mapped_column(String(120))  # row id in the source
+    license: Mapped[str] = mapped_column(String(64), default="")
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # source fields kept as-is
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    language: Mapped[Language] = relationship(back_populates="entries")
+    source: Mapped[Source | None] = relationship()
+    senses: Mapped[list[Sense]] = relationship(
+        back_populates="entry", order_by="Sense.position", cascade="all, delete-orphan"
+    )
+    variants: Mapped[list[Variant]] = relationship(
+        back_populates="entry", order_by="Variant.id", cascade="all, delete-orphan"
+    )
+    media: Mapped[list[Media]] = relationship(back_populates="entry", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == PUBLISHED
+
+
+class Sense(Base):
+    __tablename__ = "sense"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    gloss_vi: Mapped[str] = mapped_column(Text, default="")  # "a; b" = synonymous glosses
+    gloss_en: Mapped[str | None] = mapped_column(Text)
+    definition: Mapped[str | None] = mapped_column(Text)
+    semantic_field: Mapped[str | None] = mapped_column(String(80), index=True)
+    concept_id: Mapped[str | None] = mapped_column(String(16), index=True)  # Concepticon id
+    concept_gloss: Mapped[str | None] = mapped_column(String(120))
+    gloss_note: Mapped[str | None] = mapped_column(Text)  # e.g. why the gloss needs review
+
+    entry: Mapped[Entry] = relationship(back_populates="senses")
+    examples: Mapped[list[Example]] = relationship(
+        back_populates="sense", order_by="Example.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def glosses_vi(self) -> list[str]:
+        return [g.strip() for g in self.gloss_vi.split(";") if g.strip()]
+
+
+class Example(Base):
+    __tablename__ = "example"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sense_id: Mapped[int] = mapped_column(ForeignKey("sense.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    translation_vi: Mapped[str] = mapped_column(Text, default="")
+
+    sense: Mapped[Sense] = relationship(back_populates="examples")
+
+
+class Variant(Base):
+    """Another spelling or dialect form of the same entry."""
+
+    __tablename__ = "variant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), index=True)
+    form: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default="spelling")  # spelling | dialect
+    label: Mapped[str | None] = mapped_column(String(120))  # dialect or place
+
+    entry: Mapped[Entry] = relationship(back_populates="variants")
+
+
+class Media(Base):
+    """A recording or image; Hrê/Co audio only from consenting speakers, reviewed first."""
+
+    __tablename__ = "media"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="audio")
+    path: Mapped[str] = mapped_column(String(300))
+    speaker: Mapped[str | None] = mapped_column(String(120))
+    consent: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default=DRAFT)
+
+    entry: Mapped[Entry] = relationship(back_populates="media")
+
+
+class Revision(Base):
+    """Who changed which entry, when, with a snapshot to restore."""
+
+    __tablename__ = "revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_public_id: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    author: Mapped[str] = mapped_column(String(120), default="")
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class IndexQueue(Base):
+    """The outbox: entries whose search document must be rewritten, written in the same
+    transaction as the change and removed only once the index holds it."""
+
+    __tablename__ = "index_queue"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_public_id: Mapped[str] = mapped_column(String(16), index=True)
+    queued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ZeroResultQuery(Base):
+    """Searches that found nothing, for linguists: no user, no IP, only the words."""
+
+    __tablename__ = "zero_result_query"
+    __table_args__ = (UniqueConstraint("query", "lang", name="uq_zero_query"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query: Mapped[str] = mapped_column(String(200))
+    lang: Mapped[str] = mapped_column(String(8))
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())

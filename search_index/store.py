@@ -1,0 +1,194 @@
+"""The Whoosh index on disk: schema, the single writer, rebuild-and-swap, reused searchers.
+
+Layout of the index directory::
+
+    index/CURRENT        name of the live generation directory (replaced atomically)
+    index/gen-<stamp>/   a Whoosh index
+    index/write.lock     our writer lock (fcntl: released by the kernel if a process dies)
+
+Whoosh allows one writer at a time; a second gets ``LockError`` at once. Writers here wait on
+``write.lock`` with a timeout instead, and the lock also covers ``rebuild``, so a queue worker
+can never write into a generation that is about to be swapped out. A rebuild builds a new
+generation beside the live one and then switches ``CURRENT``; searchers notice the switch
+(one small file read) and reopen. The previous generation is kept one round so that a
+searcher in another process that is still reading it does not lose its files.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from whoosh import fields, formats, index
+from whoosh.analysis import RegexTokenizer
+from whoosh.searching import Searcher
+
+from .documents import SIDES, STRICT
+
+CURRENT = "CURRENT"
+LOCK = "write.lock"
+
+
+class IndexBusy(RuntimeError):
+    """Another process holds the writer lock longer than our timeout."""
+
+
+class IndexMissing(RuntimeError):
+    """No index has been built yet (run `flask --app dictionary search rebuild`)."""
+
+
+class _Terms(fields.FieldType):
+    """Pre-computed terms, one per line; existence only (no frequencies, no positions)."""
+
+    def __init__(self) -> None:
+        super().__init__(formats.Existence(), RegexTokenizer(r"[^\n]+"))
+
+
+def schema() -> fields.Schema:
+    s = fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        lang=fields.ID(stored=True),
+        headword=fields.STORED(),
+        glosses=fields.STORED(),
+        variants=fields.STORED(),
+        updated=fields.STORED(),
+        hw_loose=fields.STORED(),
+        vi_loose=fields.STORED(),
+    )
+    for side in SIDES:
+        for kind in (*STRICT, "p", "f"):
+            s.add(f"{side}_{kind}", _Terms())
+    return s
+
+
+class SearchIndex:
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+
+    # ---- generations -------------------------------------------------------------------
+    def _current_name(self) -> str | None:
+        try:
+            return (self.path / CURRENT).read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def exists(self) -> bool:
+        name = self._current_name()
+        return bool(name) and index.exists_in(str(self.path / name))
+
+    def _open(self) -> tuple[str, index.Index]:
+        name = self._current_name()
+        if not name or not index.exists_in(str(self.path / name)):
+            raise IndexMissing(str(self.path))
+        return name, index.open_dir(str(self.path / name))
+
+    # ---- writing ------------------------------------------------------------------------
+    @contextmanager
+    def write_lock(self, timeout: float) -> Iterator[None]:
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / LOCK, "a+") as f:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise IndexBusy(f"index writer lock held longer than {timeout}s") from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    def write(self, upserts: Iterable[dict], deletes: Iterable[str]) -> None:
+        """Write documents (made by ``documents.make_document``) and delete ids.
+
+        The caller holds ``write_lock`` and has read the source data under it: otherwise an
+        older read could overwrite a newer write from another process.
+        """
+        upserts, deletes = list(upserts), list(deletes)
+        if not upserts and not deletes:
+            return
+        _, ix = self._open()
+        with ix.writer() as w:
+            for doc_id in deletes:
+                w.delete_by_term("id", doc_id)
+            for doc in upserts:
+                w.update_document(**doc)
+
+    def build(self, documents: Iterable[dict]) -> int:
+        """Build a fresh generation from ``documents`` (in display order) and swap it in.
+
+        The caller holds ``write_lock``. Nothing changes for readers until the swap.
+        """
+        self.path.mkdir(parents=True, exist_ok=True)
+        name = f"gen-{time.time_ns()}"
+        target = self.path / name
+        target.mkdir()
+        try:
+            ix = index.create_in(str(target), schema())
+            count = 0
+            with ix.writer(limitmb=256) as w:
+                for doc in documents:
+                    w.add_document(**doc)
+                    count += 1
+            tmp = self.path / f"{CURRENT}.tmp"
+            tmp.write_text(name)
+            os.replace(tmp, self.path / CURRENT)
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        self._drop_old_generations(keep={name, self._previous_name(name)})
+        return count
+
+    def _previous_name(self, name: str) -> str | None:
+        gens = sorted(p.name for p in self.path.glob("gen-*") if p.name != name)
+        return gens[-1] if gens else None
+
+    def _drop_old_generations(self, keep: set[str | None]) -> None:
+        for p in self.path.glob("gen-*"):
+            if p.name not in keep:
+                shutil.rmtree(p, ignore_errors=True)
+
+    # ---- reading ------------------------------------------------------------------------
+    def searcher(self) -> Searcher:
+        """This thread's searcher, reopened only when the index has changed."""
+        local = self._local
+        name = self._current_name()
+        s: Searcher | None = getattr(local, "searcher", None)
+        if s is not None and getattr(local, "name", None) == name:
+            if not s.up_to_date():
+                s = local.searcher = s.refresh()
+            return s
+        if s is not None:
+            s.close()
+        local.name, ix = self._open()
+        local.searcher = s = ix.searcher()
+        return s
+
+    def close(self) -> None:
+        s = getattr(self._local, "searcher", None)
+        if s is not None:
+            s.close()
+            self._local.searcher = None
+
+    def doc_count(self) -> int:
+        return self.searcher().doc_count()
+
+    def stored_versions(self) -> dict[str, str]:
+        """id → updated stamp of every document, for the diff repair."""
+        s = self.searcher()
+        return {f["id"]: f.get("updated", "") for f in s.reader().all_stored_fields()}
+
+    def size_bytes(self) -> int:
+        name = self._current_name()
+        if not name:
+            return 0
+        return sum(p.stat().st_size for p in (self.path / name).iterdir() if p.is_file())

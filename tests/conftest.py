@@ -1,0 +1,89 @@
+"""Shared fixtures: real SQLite files and real Whoosh indexes under tmp_path.
+
+``app`` is an empty dictionary (tables and languages only); ``bundled_app`` holds the two
+bundled starter lexicons and a built index, made once per test session and shared by the
+read-only tests (tests that change data use ``app`` or ``bundled_copy``).
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dictionary import REPO_ROOT, create_app
+from dictionary.cli import init_db
+from dictionary.db import get_db
+from dictionary.indexing import get_state
+
+DATA = REPO_ROOT / "data"
+
+
+def make_app(instance: Path, **extra):
+    config = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": f"sqlite:///{instance / 'test.sqlite'}",
+        "INDEX_DIR": str(instance / "index"),
+        "SECRET_KEY": "test-secret-not-for-production",
+    }
+    config.update(extra)
+    app = create_app(config)
+    with app.app_context():
+        init_db()
+    return app
+
+
+def load_bundled(app) -> None:
+    from dictionary.importer import import_lexicon
+
+    with app.app_context():
+        for lang, name in app.config["BUNDLED_LEXICONS"]:
+            with get_db().Session() as s:
+                import_lexicon(s, DATA / name, lang, data_dir=DATA)
+        get_state().rebuild()
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(tmp_path / "instance")
+    yield app
+    get_state_close(app)
+
+
+def get_state_close(app) -> None:
+    with app.app_context():
+        get_state().index.close()
+        get_db().engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _bundled_instance(tmp_path_factory) -> Path:
+    instance = tmp_path_factory.mktemp("bundled") / "instance"
+    app = make_app(instance)
+    load_bundled(app)
+    get_state_close(app)
+    return instance
+
+
+@pytest.fixture
+def bundled_app(_bundled_instance):
+    """The bundled data, shared read-only between tests (do not change it)."""
+    app = make_app(_bundled_instance)
+    yield app
+    get_state_close(app)
+
+
+@pytest.fixture
+def bundled_copy(_bundled_instance, tmp_path):
+    """A private copy of the bundled data that a test may change."""
+    instance = tmp_path / "instance"
+    shutil.copytree(_bundled_instance, instance)
+    app = make_app(instance)
+    yield app
+    get_state_close(app)
+
+
+@pytest.fixture
+def client(bundled_app):
+    return bundled_app.test_client()

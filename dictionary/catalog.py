@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import Language, Source
+from .models import Language, PublicIdCounter, Source
 
 
 def load_catalog(data_dir: Path) -> dict:
@@ -25,6 +25,11 @@ def ensure_catalog(session: Session, data_dir: Path) -> None:
             session.add(lang)
         lang.name_vi, lang.name_en = item["name_vi"], item["name_en"]
         lang.glottocode = item.get("glottocode")
+        if session.get(PublicIdCounter, item["code"]) is None:
+            from .indexing import last_public_number
+
+            last = last_public_number(session.connection(), item["code"])
+            session.add(PublicIdCounter(lang=item["code"], last=last))
     for item in catalog.get("source", []):
         src = session.scalar(select(Source).where(Source.key == item["key"]))
         if src is None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from . import catalog
@@ -29,6 +29,7 @@ def init_db() -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Create the tables (if missing) and load languages and sources."""
     init_db()
@@ -36,6 +37,7 @@ def init_db_command() -> None:
 
 
 @click.command("import-lexicon")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--lang", required=True, help="Language code of the entries (hre, cua).")
 @click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
@@ -69,6 +71,7 @@ def _bundled_fingerprint(data_dir: Path, files: list[tuple[str, str]]) -> str:
 
 
 @click.command("setup")
+@with_appcontext
 def setup_command() -> None:
     """Everything `make run` needs: tables, bundled lexicons, a fresh index. Idempotent."""
     from .importer import import_lexicon
@@ -139,6 +142,7 @@ def _drift_text(drift) -> str:
 
 
 @click.command("zero-results")
+@with_appcontext
 @click.option("--limit", default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def zero_results_command(limit: int, as_json: bool) -> None:
@@ -157,6 +161,7 @@ def zero_results_command(limit: int, as_json: bool) -> None:
 
 
 @click.command("stats")
+@with_appcontext
 def stats_command() -> None:
     """Entries per language and status."""
     with get_db().Session() as s:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from search_index import IndexBusy, IndexMissing, SearchIndex, make_document
@@ -24,7 +24,17 @@ from search_index.orthography import Rules
 
 from . import derive
 from .db import Database
-from .models import PUBLISHED, Entry, Example, IndexQueue, Language, Sense, Variant, utcnow
+from .models import (
+    PUBLISHED,
+    Entry,
+    Example,
+    IndexQueue,
+    Language,
+    PublicIdCounter,
+    Sense,
+    Variant,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -160,15 +170,20 @@ def _owner(obj: object) -> Entry | None:
     return None
 
 
+def last_public_number(conn, code: str) -> int:
+    ids = conn.execute(select(Entry.public_id).where(Entry.public_id.like(f"{code}-%")))
+    return max((int(m.group(1)) for m in (_PUBLIC_ID.match(i) for (i,) in ids) if m), default=0)
+
+
 def _next_public_id(session: Session, code: str) -> str:
-    counters = session.info.setdefault("next_public_id", {})
-    if code not in counters:
-        with session.no_autoflush:
-            ids = session.scalars(select(Entry.public_id).where(Entry.public_id.like(f"{code}-%")))
-            counters[code] = max((int(m.group(1)) for m in map(_PUBLIC_ID.match, ids) if m),
-                                 default=0)
-    counters[code] += 1
-    return f"{code}-{counters[code]:06d}"
+    conn = session.connection()  # core statements: no autoflush inside the flush hook
+    taken = conn.execute(update(PublicIdCounter).where(PublicIdCounter.lang == code)
+                         .values(last=PublicIdCounter.last + 1)
+                         .returning(PublicIdCounter.last)).scalar()
+    if taken is None:  # a language the catalog did not create a counter for
+        taken = last_public_number(conn, code) + 1
+        conn.execute(insert(PublicIdCounter).values(lang=code, last=taken))
+    return f"{code}-{taken:06d}"
 
 
 def _before_flush(session: Session, _ctx, _instances) -> None:
@@ -203,7 +218,6 @@ def _before_flush(session: Session, _ctx, _instances) -> None:
 
 
 def _after_commit(session: Session) -> None:
-    session.info.pop("next_public_id", None)  # other writers may have taken numbers since
     if session.info.pop("index_dirty", False):
         state: IndexState | None = session.info.get("index_state")
         if state is not None:
@@ -212,7 +226,6 @@ def _after_commit(session: Session) -> None:
 
 def _after_rollback(session: Session) -> None:
     session.info.pop("index_dirty", None)
-    session.info.pop("next_public_id", None)
 
 
 def init_app(app: Flask, database: Database) -> IndexState:

@@ -191,6 +191,17 @@ class Revision(Base):
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class PublicIdCounter(Base):
+    """Last number handed out per language. Taken with one ``UPDATE … RETURNING``, which
+    both databases serialise, so concurrent editors never get the same public id and a
+    deleted entry's id is never reused."""
+
+    __tablename__ = "public_id_counter"
+
+    lang: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class IndexQueue(Base):
     """The outbox: entries whose search document must be rewritten, written in the same
     transaction as the change and removed only once the index holds it."""

@@ -159,13 +159,17 @@ class SearchIndex:
 
     # ---- reading ------------------------------------------------------------------------
     def searcher(self) -> Searcher:
-        """This thread's searcher, reopened only when the index has changed."""
+        """This thread's searcher, reopened only when the index has changed.
+
+        Opening a searcher costs more than a lookup, so it is kept between requests; the
+        check is one small file read plus Whoosh's generation check. On change we reopen
+        rather than ``refresh()``: whoosh's refresh reuses a segment's reader when only its
+        deletions changed, and deleted entries would stay visible.
+        """
         local = self._local
         name = self._current_name()
         s: Searcher | None = getattr(local, "searcher", None)
-        if s is not None and getattr(local, "name", None) == name:
-            if not s.up_to_date():
-                s = local.searcher = s.refresh()
+        if s is not None and getattr(local, "name", None) == name and s.up_to_date():
             return s
         if s is not None:
             s.close()

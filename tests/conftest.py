@@ -58,7 +58,8 @@ def get_state_close(app) -> None:
 
 
 @pytest.fixture(scope="session")
-def _bundled_instance(tmp_path_factory) -> Path:
+def _bundled_pristine(tmp_path_factory) -> Path:
+    """The bundled lexicons imported and indexed once; only ever copied, never served."""
     instance = tmp_path_factory.mktemp("bundled") / "instance"
     app = make_app(instance)
     load_bundled(app)
@@ -66,19 +67,27 @@ def _bundled_instance(tmp_path_factory) -> Path:
     return instance
 
 
+@pytest.fixture(scope="session")
+def _bundled_shared(_bundled_pristine, tmp_path_factory) -> Path:
+    instance = tmp_path_factory.mktemp("shared") / "instance"
+    shutil.copytree(_bundled_pristine, instance)
+    return instance
+
+
 @pytest.fixture
-def bundled_app(_bundled_instance):
-    """The bundled data, shared read-only between tests (do not change it)."""
-    app = make_app(_bundled_instance)
+def bundled_app(_bundled_shared):
+    """The bundled data, shared between tests that only read (searches may still add to
+    the zero-result log: tests that count anything use ``bundled_copy``)."""
+    app = make_app(_bundled_shared)
     yield app
     get_state_close(app)
 
 
 @pytest.fixture
-def bundled_copy(_bundled_instance, tmp_path):
-    """A private copy of the bundled data that a test may change."""
+def bundled_copy(_bundled_pristine, tmp_path):
+    """A private copy of the freshly loaded bundled data that a test may change."""
     instance = tmp_path / "instance"
-    shutil.copytree(_bundled_instance, instance)
+    shutil.copytree(_bundled_pristine, instance)
     app = make_app(instance)
     yield app
     get_state_close(app)

@@ -1,0 +1,351 @@
+"""Reading a lexicon file: bytes → text → a table of cells with line numbers → checked cells.
+
+First step of an import (``importer.import_lexicon``): ``decode_lexicon`` turns the uploaded
+bytes into text (UTF-8 with or without BOM, UTF-16 with BOM), refusing binary files and
+naming the first undecodable byte; ``read_table`` sniffs the delimiter from the header line
+and splits the text into rows, each with the line it starts on; ``CellReader`` hands out
+cells in storage form, reporting bad characters and overlong text by line and column. What
+the columns mean is ``lexicon_formats``' business. Every problem becomes an
+``ImportProblem``; nothing here touches the database.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from search_index import normalize
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One thing wrong with the file, located as precisely as we can."""
+
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column is not None:
+            where.append(f'column "{self.column}"')
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class ImportFailed(Exception):
+    """The file cannot be imported; ``errors`` lists every problem found. Nothing was written."""
+
+    def __init__(self, message: str | None = None, *, errors: list[ImportProblem] | None = None):
+        self.errors: list[ImportProblem] = list(errors or [])
+        if message is not None:
+            self.errors.insert(0, ImportProblem(None, None, message))
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        if len(self.errors) == 1:
+            return str(self.errors[0])
+        return f"{len(self.errors)} problems:\n" + "\n".join(f"  {e}" for e in self.errors)
+
+
+# ---- decoding ---------------------------------------------------------------------------------
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+_SAVE_AS = "save the file as UTF-8 (in Excel: File → Save As → “CSV UTF-8”)"
+_SIGNATURES = (
+    (b"PK\x03\x04", "an Excel workbook or another zip archive"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel/Word file (.xls/.doc)"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+)
+
+# Legacy Vietnamese encodings (TCVN3/ABC, VNI-Windows) are converted by later work: each
+# decoder gets the raw bytes and returns text when it recognises its encoding, else None.
+# They are tried, in order, only when the bytes are not UTF-8.
+LegacyDecoder = Callable[[bytes], "str | None"]
+LEGACY_DECODERS: list[tuple[str, LegacyDecoder]] = []
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str  # "utf-8", "utf-8-sig", "utf-16", or a legacy decoder's name
+
+
+def decode_lexicon(data: bytes) -> Decoded:
+    """The file's text; ``ImportFailed`` for binary files and undecodable bytes.
+
+    >>> decode_lexicon("từ".encode("utf-16")).text
+    'từ'
+    >>> try:
+    ...     decode_lexicon(b"a,b\\nc,d\\xe9f\\n")
+    ... except ImportFailed as exc:
+    ...     print(str(exc).split(";")[0])
+    line 2: not valid UTF-8 (byte 0xE9 at column 4, byte offset 7)
+    """
+    if not data.strip():
+        raise ImportFailed("the file is empty")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return Decoded(_decode(data, encoding), encoding)
+    _refuse_binary(data)
+    try:
+        return Decoded(_decode(data, "utf-8"), "utf-8")
+    except ImportFailed:
+        for name, decoder in LEGACY_DECODERS:
+            text = decoder(data)
+            if text is not None:
+                return Decoded(text, name)
+        raise
+
+
+def _refuse_binary(data: bytes) -> None:
+    for magic, what in _SIGNATURES:
+        if data.startswith(magic):
+            raise ImportFailed(f"this is {what}, not a text file; {_SAVE_AS}")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        head = data[:400]
+        if max(head[0::2].count(0), head[1::2].count(0)) > len(head) // 5:  # every other byte
+            hint = "it looks like UTF-16 without a byte-order mark"
+        else:
+            hint = "this is a binary file, not a CSV/TSV table"
+        raise ImportFailed(f"{_where(data, nul)}: the file contains NUL bytes: {hint}; {_SAVE_AS}")
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start:exc.start + 1].hex().upper()
+        name = "UTF-16" if encoding == "utf-16" else "UTF-8"
+        raise ImportFailed(
+            f"{_where(data, exc.start, encoding)}: not valid {name} (byte 0x{bad} at "
+            f"column {_column(data, exc.start, encoding)}, byte offset {exc.start}); "
+            f"{_SAVE_AS}") from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ImportFailed(f"line {line}: the file contains NUL characters: this is a binary "
+                           f"file, not a CSV/TSV table; {_SAVE_AS}")
+    return text
+
+
+def _prefix(data: bytes, end: int, encoding: str) -> str:
+    """The text before byte ``end`` (the BOM, if any, removed by the codec)."""
+    return data[:end].decode(encoding, errors="replace")
+
+
+def _where(data: bytes, offset: int, encoding: str = "utf-8") -> str:
+    return f"line {_prefix(data, offset, encoding).count(chr(10)) + 1}"
+
+
+def _column(data: bytes, offset: int, encoding: str) -> int:
+    before = _prefix(data, offset, encoding)
+    return len(before) - (before.rfind("\n") + 1) + 1
+
+
+# ---- the table ------------------------------------------------------------------------------
+DELIMITERS = {"\t": "tab", ",": "comma", ";": "semicolon"}
+
+
+@dataclass
+class Row:
+    line: int  # the line the row starts on (1-based, counting the header)
+    cells: list[str]
+    end_line: int  # > line when a quoted cell spans lines
+
+
+@dataclass
+class Table:
+    header: list[str]
+    header_line: int
+    delimiter: str
+    rows: list[Row] = field(default_factory=list)
+    problems: list[ImportProblem] = field(default_factory=list)
+
+
+def sniff_delimiter(header_line: str, known: Callable[[str], bool]) -> str:
+    """The delimiter that splits the header into the most known column names; ties go to
+    tab, then comma, then semicolon. ``known(name)`` says whether a header cell is known.
+
+    >>> sniff_delimiter("headword;vietnamese, english", lambda n: n in {"headword", "vietnamese"})
+    ';'
+    """
+    def score(delim: str) -> tuple[int, int]:
+        cells = next(csv.reader([header_line], delimiter=delim), [])
+        return sum(1 for c in cells if known(c)), len(cells)
+
+    return max(DELIMITERS, key=score)
+
+
+def read_table(text: str, known: Callable[[str], bool]) -> Table:
+    """Split ``text`` into a header and rows. Blank lines (and rows of empty cells) are
+    skipped; malformed quoting stops the reading with a problem naming the line."""
+    lines = text.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        raise ImportFailed("the file is empty")
+    delimiter = sniff_delimiter(lines[first], known)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    table: Table | None = None
+    problems: list[ImportProblem] = []
+    done = 0  # physical lines consumed so far
+    while True:
+        start = done + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            message = _quote_problem(str(exc), start, reader.line_num)
+            problems.append(ImportProblem(start, None, message))
+            break
+        done = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        if table is None:
+            table = Table([c.strip() for c in cells], start, delimiter)
+            continue
+        table.rows.append(Row(start, cells, done))
+    if table is None:
+        raise ImportFailed(errors=problems or [ImportProblem(None, None, "the file is empty")])
+    width = len(table.header)
+    for row in table.rows:
+        if len(row.cells) != width:
+            spans = (f" (the row runs on to line {row.end_line}: check for an unbalanced quote)"
+                     if row.end_line > row.line else "")
+            table.problems.append(ImportProblem(
+                row.line, None, f"{len(row.cells)} cells, but the header has {width} columns"
+                f"{spans}; a cell containing a {DELIMITERS[delimiter]} must be quoted"))
+    table.problems.extend(problems)
+    return table
+
+
+def _quote_problem(error: str, start: int, reached: int) -> str:
+    runs = f" (the quoted cell runs on to line {reached})" if reached > start else ""
+    if "unexpected end of data" in error:
+        return (f'a quoted cell starts on this line but its closing quote (") is missing{runs}; '
+                "the rest of the file was not read")
+    if "expected after" in error:
+        return ('text follows the closing quote (") of a cell; inside a quoted cell write a '
+                f'quote as ""{runs}; the rest of the file was not read')
+    return f"malformed CSV ({error}); the rest of the file was not read"
+
+
+# ---- cells -----------------------------------------------------------------------------------
+def fold_header(name: str) -> str:
+    """How header cells are compared: case, spaces, ``_`` and ``-`` do not matter.
+
+    >>> fold_header("  Part_of-Speech "), fold_header("Nghĩa  Tiếng Việt")
+    ('part of speech', 'nghĩa tiếng việt')
+    """
+    name = unicodedata.normalize("NFC", name).casefold()
+    return " ".join(re.sub(r"[_\-]+", " ", name).split())
+
+
+_LINE_BREAKS = frozenset("\n\r\t")
+
+
+def bad_character(value: str, *, multiline: bool = False) -> str | None:
+    """Why ``value`` cannot be stored as typed, or None: controls, invisible format
+    characters (BOM, zero-width, bidi) and private-use characters (legacy fonts).
+
+    >>> bad_character("zatok"), bad_character("za\u200btok")
+    (None, 'contains an invisible character (U+200B)')
+    """
+    for ch in value:
+        cat = unicodedata.category(ch)
+        if cat == "Cc" and not (multiline and ch in _LINE_BREAKS):
+            what = "a line break" if ch in "\n\r" else "a control character"
+            return f"contains {what} (U+{ord(ch):04X})"
+        if cat in ("Cf", "Cs"):
+            return f"contains an invisible character (U+{ord(ch):04X})"
+        if cat == "Co":
+            return (f"contains a private-use character (U+{ord(ch):04X}), usually from a legacy "
+                    "font; retype it in Unicode")
+    return None
+
+
+class CellReader:
+    """Walks the rows of a ``Table`` by column name, collecting problems with their line and
+    the column as the file's header writes it. ``limits``: longest text per column."""
+
+    limits: dict[str, int] = {}
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.problems: list[ImportProblem] = []
+        self.reported: set[tuple[int, str | None]] = set()  # one problem per cell is enough
+        self.cols: dict[str, int] = {}  # canonical name -> index
+        self.ignored: list[str] = []
+        self.row: list[str] = []
+        self.line = 0
+
+    def problem(self, column: str | None, message: str) -> None:
+        shown = self.table.header[self.cols[column]] if column in self.cols else column
+        self.problems.append(ImportProblem(self.line, shown, message))
+        self.reported.add((self.line, column))
+
+    def raw(self, column: str) -> str:
+        i = self.cols.get(column)
+        return self.row[i] if i is not None and i < len(self.row) else ""
+
+    def text(self, column: str, *, limit: str | None = None, multiline: bool = False,
+             clean: bool = True) -> str:
+        """The cell in storage form ("" when empty), checked for bad characters and length:
+        ``normalize.clean`` for text the session hooks clean too, else NFC and trimmed."""
+        value = self.raw(column)
+        bad = bad_character(value, multiline=multiline)
+        if bad:
+            self.problem(column, bad)
+            return ""
+        value = normalize.clean(value) if clean else unicodedata.normalize("NFC", value).strip()
+        maximum = self.limits.get(limit or column)
+        if maximum is not None and len(value) > maximum:
+            self.problem(column, f"{len(value)} characters; at most {maximum} fit")
+        return value
+
+    def map_header(self, names: dict[str, str], keep_unknown: bool) -> list[tuple[int, str]]:
+        """Fill ``self.cols`` from folded header names; return the unknown (index, header)
+        pairs (unnamed empty columns left out); flag repeated columns."""
+        unknown = []
+        for i, cell in enumerate(self.table.header):
+            canon = names.get(fold_header(cell))
+            if canon is None:
+                if cell or any(i < len(r.cells) and r.cells[i].strip() for r in self.table.rows):
+                    unknown.append((i, cell))
+                continue
+            if canon in self.cols:
+                first = self.cols[canon]
+                message = f'repeats column "{self.table.header[first]}" (column {first + 1})'
+                self.problems.append(ImportProblem(self.table.header_line, cell, message))
+                continue
+            self.cols[canon] = i
+        if not keep_unknown:
+            self.ignored = [c or f"column {i + 1} (no name)" for i, c in unknown]
+        return unknown
+
+    def require(self, required: tuple[str, ...]) -> bool:
+        missing = [c for c in required if c not in self.cols]
+        if missing:
+            names = ", ".join(f'"{m}"' for m in missing)
+            self.problems.append(ImportProblem(
+                self.table.header_line, None,
+                f"missing required column{'s' if len(missing) > 1 else ''} {names}; "
+                f"the header row has: {', '.join(self.table.header)}"))
+        return not missing
+
+    def rows(self) -> Iterator[Row]:
+        """The well-formed rows (wrong cell counts were reported by ``read_table``)."""
+        width = len(self.table.header)
+        for row in self.table.rows:
+            if len(row.cells) == width:
+                self.row, self.line = row.cells, row.line
+                yield row

@@ -1,0 +1,214 @@
+"""Index kept in step with the database: outbox at flush, apply after commit, nothing on
+rollback, rebuild/update/check — with a real SQLite file and a real Whoosh index."""
+from __future__ import annotations
+
+import fcntl
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from dictionary.db import get_db
+from dictionary.indexing import get_state
+from dictionary.models import DRAFT, Entry, Example, IndexQueue, Language, Sense, Variant
+from search_index import search
+from search_index.store import LOCK
+
+# Synthetic forms only (never real Hrê/Co words).
+FORMS = ["zabok", "zʼbơ̆k", "zimlu", "zoŋat", "zupra", "zekka"]
+
+
+def _lang(s, code="hre") -> Language:
+    return s.scalar(select(Language).where(Language.code == code))
+
+
+def add_entry(s, headword, gloss, code="hre", example=None, variant=None) -> Entry:
+    e = Entry(headword=headword, language=_lang(s, code))
+    sense = Sense(gloss_vi=gloss, position=0)
+    if example:
+        sense.examples.append(Example(text=example[0], translation_vi=example[1]))
+    e.senses.append(sense)
+    if variant:
+        e.variants.append(Variant(form=variant))
+    s.add(e)
+    return e
+
+
+def ids_for(app, query, langs=("hre", "cua")) -> list[str]:
+    state = get_state()
+    return [h.id for h in search(state.index.searcher(), query, list(langs), state.rules, 20).hits]
+
+
+def exact_ids(app, query) -> list[str]:
+    state = get_state()
+    hits = search(state.index.searcher(), query, ["hre", "cua"], state.rules, 20).hits
+    return [h.id for h in hits if h.tier == "exact"]
+
+
+def index_snapshot(index) -> dict:
+    """Everything the index holds: stored fields and every posting, keyed by entry id."""
+    s = index.searcher()
+    r = s.reader()
+    ids = {n: f["id"] for n, f in r.iter_docs()}
+    snap = {"stored": {f["id"]: f for _, f in r.iter_docs()}}
+    for field in r.schema.names():
+        if field in ("id",) or not r.schema[field].indexed:
+            continue
+        postings = set()
+        for text in r.lexicon(field):
+            m = r.postings(field, text)
+            while m.is_active():
+                postings.add((text, ids[m.id()]))
+                m.next()
+        snap[field] = postings
+    return snap
+
+
+@pytest.fixture
+def live(app):
+    with app.app_context():
+        get_state().rebuild()  # an empty index to start from
+        yield app
+
+
+def test_commit_reaches_search_and_assigns_public_id(live):
+    with get_db().transaction() as s:
+        e = add_entry(s, "zabok", "hòa bình")
+    assert e.public_id == "hre-000001"
+    assert ids_for(live, "hoa binh") == ["hre-000001"]
+    assert ids_for(live, "zabok") == ["hre-000001"]
+    with get_db().Session() as s:
+        assert s.scalar(select(func.count(IndexQueue.id))) == 0  # the queue was applied
+
+
+def test_rolled_back_edit_never_appears(live):
+    db = get_db()
+    with db.Session() as s:
+        add_entry(s, "zimlu", "thủy")
+        s.flush()  # the queue row exists inside the transaction...
+        assert s.scalar(select(func.count(IndexQueue.id))) == 1
+        s.rollback()  # ...and goes away with it
+    with db.Session() as s:
+        assert s.scalar(select(func.count(IndexQueue.id))) == 0
+        assert s.scalar(select(func.count(Entry.id))) == 0
+    assert ids_for(live, "zimlu") == [] and ids_for(live, "thuy") == []
+
+
+def test_failed_transaction_leaves_index_untouched(live):
+    with get_db().transaction() as s:
+        add_entry(s, "zupra", "khỏe")
+    with pytest.raises(RuntimeError):
+        with get_db().transaction() as s:
+            e = s.scalar(select(Entry))
+            e.senses[0].gloss_vi = "đường"
+            s.flush()
+            raise RuntimeError("the editor's request failed after the flush")
+    assert ids_for(live, "khoe") == ["hre-000001"]
+    assert ids_for(live, "duong") == []
+
+
+def test_live_index_equals_rebuilt_index(live, tmp_path):
+    db = get_db()
+    with db.transaction() as s:
+        for i, form in enumerate(FORMS):
+            add_entry(s, form, ["hòa bình", "thủy", "khỏe", "đường", "tiếng", "nước"][i],
+                      code="hre" if i % 2 else "cua",
+                      example=(f"{form} zo", "câu ví dụ") if i % 3 == 1 else None,
+                      variant=f"{form}h" if i == 2 else None)
+    with db.transaction() as s:
+        entries = {e.headword: e for e in s.scalars(select(Entry))}
+        entries["zabok"].headword = "zabuk"  # a headword edit
+        entries["zimlu"].senses[0].gloss_vi = "núi; đồi"  # a sense edit (entry untouched)
+        entries["zimlu"].senses.append(Sense(gloss_vi="rừng", position=1))
+        entries["zoŋat"].variants.clear()
+        s.delete(entries["zupra"])  # a deletion
+        entries["zekka"].status = DRAFT  # unpublished: must leave the public index
+    live_snapshot = index_snapshot(get_state().index)
+
+    state = get_state()
+    state.index.close()
+    state.rebuild()
+    rebuilt_snapshot = index_snapshot(state.index)
+
+    assert live_snapshot == rebuilt_snapshot
+    assert set(live_snapshot["stored"]) == {e.public_id for e in entries.values()
+                                            if e.headword not in ("zupra", "zekka")}
+    zimlu, zabok, zekka = entries["zimlu"], entries["zabok"], entries["zekka"]
+    assert ids_for(live, "rung") == [zimlu.public_id]
+    assert exact_ids(live, "zabuk") == [zabok.public_id] and exact_ids(live, "zabok") == []
+    assert zekka.public_id not in ids_for(live, "zekka")
+
+
+def test_busy_writer_leaves_queue_for_later(live):
+    """A process that cannot get the writer lock (another holds it, or it dies before
+    indexing) loses nothing: the queue row stays until a writer applies it."""
+    state = get_state()
+    state.timeout = 0.2
+    with open(state.index.path / LOCK, "a+") as other:  # another open file = another holder
+        fcntl.flock(other, fcntl.LOCK_EX)
+        with get_db().transaction() as s:
+            add_entry(s, "zekka", "tiếng")
+        fcntl.flock(other, fcntl.LOCK_UN)
+    with get_db().Session() as s:
+        assert s.scalar(select(func.count(IndexQueue.id))) == 1
+    assert ids_for(live, "tieng") == []
+    assert state.process_queue() == 1
+    assert ids_for(live, "tieng") == ["hre-000001"]
+
+
+def test_concurrent_writers_wait_instead_of_failing(live):
+    errors: list[BaseException] = []
+
+    def write(i: int) -> None:
+        try:
+            with live.app_context(), get_db().transaction() as s:
+                add_entry(s, f"zo{i}ba", "nước")
+        except BaseException as exc:  # noqa: BLE001 - any failure fails the test below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(ids_for(live, "nuoc")) == 6
+
+
+def test_check_update_rebuild_commands(live):
+    runner = live.test_cli_runner()
+    with get_db().transaction() as s:
+        add_entry(s, "zabok", "hòa bình")
+        add_entry(s, "zimlu", "thủy")
+    assert runner.invoke(args=["search", "check"]).exit_code == 0
+
+    index = get_state().index
+    with index.write_lock(1):  # drift: the index loses a document behind our back
+        index.write([], ["hre-000002"])
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 1 and "1 missing" in result.output
+
+    result = runner.invoke(args=["search", "update"])
+    assert result.exit_code == 0 and "1 missing" in result.output
+    assert runner.invoke(args=["search", "check"]).exit_code == 0
+    assert ids_for(live, "thuy") == ["hre-000002"]
+
+    first = (index.path / "CURRENT").read_text()
+    result = runner.invoke(args=["search", "rebuild"])
+    assert result.exit_code == 0 and "2 entries indexed" in result.output
+    assert (index.path / "CURRENT").read_text() != first  # a new generation was swapped in
+    assert ids_for(live, "hoa binh") == ["hre-000001"]
+    assert len(list(index.path.glob("gen-*"))) <= 2  # older generations are cleaned up
+
+
+def test_healthz_reports_stale_index(live):
+    client = live.test_client()
+    with get_db().transaction() as s:
+        add_entry(s, "zabok", "hòa bình")
+    assert client.get("/healthz").get_json()["index"]["state"] == "fresh"
+    index = get_state().index
+    with index.write_lock(1):
+        index.write([], ["hre-000001"])
+    body = client.get("/healthz").get_json()
+    assert body["entries"] == 1 and body["index"] == {"documents": 0, "queued": 0,
+                                                       "state": "stale"}

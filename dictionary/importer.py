@@ -105,6 +105,7 @@ def import_lexicon(session: Session, path: str | Path, lang: str, *, dry_run: bo
     parsed = parse_lexicon(path.read_bytes(),
                            sources={s["key"]: s for s in known.get("source", [])},
                            parts_of_speech=load_parts_of_speech(data_dir))
+    check_varieties(parsed, lang, known)
     report = ImportReport(path.name, lang, parsed.format, parsed.encoding, dry_run,
                           ignored_columns=parsed.ignored_columns)
     try:
@@ -134,6 +135,24 @@ def import_lexicon(session: Session, path: str | Path, lang: str, *, dry_run: bo
         session.rollback()
         raise
     return report
+
+
+def check_varieties(parsed, lang: str, known: dict) -> None:
+    """A starter file names the variety of every row: refuse a file imported under the
+    wrong language (``hre_starter.csv --lang cua``) instead of mixing two lexicons."""
+    varieties = {item["code"]: item.get("varieties", []) for item in known.get("language", [])}
+    allowed = varieties.get(lang, [])
+    problems = [
+        ImportProblem(p.line, "variety",
+                      f"{p.variety!r} is not a variety of {lang!r} "
+                      f"(data/languages.toml lists: {', '.join(allowed) or 'none'})")
+        for p in parsed.entries
+        if p.variety and p.variety.split(" (")[0].strip() not in allowed
+    ]
+    if problems:
+        raise ImportFailed(errors=problems[:20] + (
+            [ImportProblem(None, None, f"… and {len(problems) - 20} more rows like these")]
+            if len(problems) > 20 else []))
 
 
 def _default_data_dir() -> Path:

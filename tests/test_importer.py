@@ -505,3 +505,11 @@ def test_cli_uses_the_same_code_path(app, tmp_path):
         result = runner.invoke(args=["import-lexicon", str(bad), "--lang", "hre"])
     assert result.exit_code == 1
     assert 'missing required columns "vietnamese", "source"' in result.output
+
+
+def test_starter_file_under_the_wrong_language_is_refused(app):
+    errors = failure(app, DATA / "hre_starter.csv", "cua")
+    assert errors[0] == ("line 2, column \"variety\": 'Hre (Peiros 2004)' is not a variety of "
+                         "'cua' (data/languages.toml lists: Cua, Kor=Cua)")
+    assert errors[-1].endswith("… and 82 more rows like these")
+    assert counts(app) == (0, 0, 0)

@@ -11,7 +11,9 @@ each side (``hw`` = Hrê/Co headword and variants, ``vi`` = Vietnamese glosses) 
 per key strictness (``x`` exact, ``t`` toneless, ``l`` loose), a prefix field ``p`` (edge
 n-grams of the loose key: autocomplete without expanding wildcards over the whole lexicon)
 and a fuzzy field ``f`` (deletion neighbourhoods of the loose key, as in SymSpell: an edit
-distance lookup becomes a handful of term lookups).
+distance lookup becomes a handful of term lookups). A fuzzy term is ``variant<US>word``:
+expanding the prefix ``variant<US>`` in the term dictionary yields the indexed words that
+share the variant, so candidates are verified on words, without reading any document.
 
 Terms carry the language (``hre:``) so that a language filter is a term lookup too, and a
 granularity marker: ``=`` the whole text (headword, variant or one gloss), no marker one word
@@ -38,8 +40,18 @@ LONG_WORD = 8
 MAX_FUZZY_WHOLE = 24
 
 
+# Unit separator between a deletion variant and the word it came from (clean() removes
+# control characters from all text, so it never occurs inside a key).
+US = "\x1f"
+
+
 def term(lang: str, marker: str, key: str) -> str:
     return f"{lang}:{marker}{key}"
+
+
+def fuzzy_term(lang: str, marker: str, variant: str, key: str = "") -> str:
+    """The fuzzy-field term linking ``variant`` to ``key``; without ``key``, its prefix."""
+    return f"{lang}:{marker}{variant}{US}{key}"
 
 
 def max_distance(word: str) -> int:
@@ -100,7 +112,7 @@ def _text_terms(lang: str, text: str, rules: Rules | None, out: dict[str, set[st
             out[f"{side}_p"].add(term(lang, WHOLE, whole.loose[:i]))
         if " " in whole.loose and len(whole.loose) <= MAX_FUZZY_WHOLE:
             for v in fuzzy_variants(whole.loose, 1):
-                out[f"{side}_f"].add(term(lang, WHOLE, v))
+                out[f"{side}_f"].add(fuzzy_term(lang, WHOLE, v, whole.loose))
     marker = EXAMPLE if example else WORD
     for word in normalize.words(text, rules):
         wk = normalize.keys(word, rules)
@@ -117,18 +129,7 @@ def _text_terms(lang: str, text: str, rules: Rules | None, out: dict[str, set[st
             # with one deletion must still find it.
             dist = max_distance(wk.loose) if len(wk.loose) >= MIN_FUZZY_LEN else 0
             for v in fuzzy_variants(wk.loose, dist):
-                out[f"{side}_f"].add(term(lang, WORD, v))
-
-
-def loose_texts(texts: Iterable[str], rules: Rules | None) -> list[str]:
-    """Loose keys of whole texts and of their words, stored to verify fuzzy candidates."""
-    keys: list[str] = []
-    for text in texts:
-        whole = normalize.loose_key(text, rules)
-        if whole:
-            keys.append(whole)
-        keys.extend(k for k in (normalize.loose_key(w, rules) for w in normalize.words(text, rules)) if k)
-    return sorted(set(keys))
+                out[f"{side}_f"].add(fuzzy_term(lang, WORD, v, wk.loose))
 
 
 def make_document(doc: dict, rules: Rules | None) -> dict:
@@ -152,8 +153,6 @@ def make_document(doc: dict, rules: Rules | None) -> dict:
         glosses=glosses,
         variants=list(doc.get("variants", ())),
         updated=doc.get("updated", ""),
-        hw_loose=loose_texts(hw_texts, rules),
-        vi_loose=loose_texts(glosses, rules),
     )
     return out
 

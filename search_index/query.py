@@ -28,6 +28,7 @@ from .documents import (
     WHOLE,
     WORD,
     edit_distance,
+    fuzzy_term,
     fuzzy_variants,
     max_distance,
     term,
@@ -44,6 +45,8 @@ THIN = 3
 # Longest query we look at; longer input is cut (never an error).
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 8
+# Most indexed words read for one deletion variant (a bound for very short variants).
+MAX_EXPANSION = 500
 
 
 @dataclass(frozen=True)
@@ -198,56 +201,62 @@ class _Lookup:
                 per_lang.append(_intersection(ms))
             self.add(_ids(_union(per_lang)), "prefix", side, form)
 
-    def fuzzy_candidates(self, form: _Form, side: str, extra: int) -> list[tuple[int, int]]:
-        """(distance, docnum) of documents within the allowed edits, nearest first."""
-        scored: dict[int, int] = {}
+    def fuzzy_words(self, form: _Form, side: str, extra: int) -> list[tuple[int, str, str, str]]:
+        """Indexed words (or whole texts) within the allowed edits of the query:
+        (distance, lang, marker, loose key), nearest first. Reads only the term dictionary."""
+        found: dict[tuple[str, str, str], int] = {}
         for lang in self.langs:
             key = form.keys[lang].loose
-            multi = " " in key
             if len(key.replace(" ", "")) < MIN_FUZZY_LEN:
                 continue
+            multi = " " in key
             dist = min(max_distance(key) + extra, 2)
             marker = WHOLE if multi else WORD
-            variants = fuzzy_variants(key, 1 if multi else dist)
-            m = _union([_postings(self.reader, f"{side}_f", term(lang, marker, v)) for v in variants])
-            for n, docnum in enumerate(_ids(m)):
-                if n >= 200:  # a bounded candidate set, verified below
-                    break
-                keys = self.searcher.stored_fields(docnum)[f"{side}_loose"]
-                best = min((edit_distance(key, k, dist) for k in keys), default=dist + 1)
-                if best <= dist and best < scored.get(docnum, 99):
-                    scored[docnum] = best
-        return sorted((d, n) for n, d in scored.items())
+            for variant in fuzzy_variants(key, 1 if multi else dist):
+                prefix = fuzzy_term(lang, marker, variant)
+                for n, raw in enumerate(self.reader.expand_prefix(f"{side}_f", prefix)):
+                    if n >= MAX_EXPANSION:
+                        break
+                    word = raw.decode("utf-8")[len(prefix):]
+                    d = edit_distance(key, word, dist)
+                    if d <= dist and d < found.get((lang, marker, word), 99):
+                        found[(lang, marker, word)] = d
+        return sorted((d, lang, marker, word) for (lang, marker, word), d in found.items())
 
     def fuzzy_tier(self, form: _Form) -> None:
         for side in ("hw", "vi"):
-            cands = self.fuzzy_candidates(form, side, extra=0)
-            self.add((n for _, n in cands), "fuzzy", side, form)
+            words = self.fuzzy_words(form, side, extra=0)
+            for dist in sorted({d for d, *_ in words}):
+                ms = [_postings(self.reader, f"{side}_l", term(lang, marker, word))
+                      for d, lang, marker, word in words if d == dist]
+                self.add(_ids(_union(ms)), "fuzzy", side, form)
 
     def suggestions(self, forms: list[_Form], limit: int = 5) -> list[str]:
         """Real words near the query ("Có phải bạn muốn tìm …?"), nearest first."""
-        seen: dict[str, int] = {}
+        shown: dict[str, int] = {}
         for form in forms:
             for side in ("hw", "vi"):
-                for dist, docnum in self.fuzzy_candidates(form, side, extra=1):
-                    f = self.searcher.stored_fields(docnum)
-                    texts = [f["headword"], *f["variants"]] if side == "hw" else f["glosses"]
-                    shown = _closest_text(texts, form, self.rules.get(f["lang"]), f["lang"], dist)
-                    if shown and shown not in seen:
-                        seen[shown] = dist
-        return sorted(seen, key=lambda s: seen[s])[:limit]
+                for dist, lang, marker, word in self.fuzzy_words(form, side, extra=1):
+                    if len(shown) >= limit:
+                        break
+                    text = self._display_form(side, lang, marker, word)
+                    if text and text not in shown:
+                        shown[text] = dist
+        return sorted(shown, key=lambda t: shown[t])[:limit]
 
-
-def _closest_text(texts: list[str], form: _Form, rules: Rules | None, lang: str,
-                  dist: int) -> str | None:
-    key = form.keys[lang].loose
-    multi = " " in key
-    for text in texts:
-        candidates = [text] if multi else normalize.words(text, rules)
-        for c in candidates:
-            if edit_distance(key, normalize.loose_key(c, rules), dist) <= dist:
-                return c.lower() if not multi else c
-    return None
+    def _display_form(self, side: str, lang: str, marker: str, word: str) -> str | None:
+        """The word as written in the first entry that has it (with its marks)."""
+        m = _postings(self.reader, f"{side}_l", term(lang, marker, word))
+        if not m.is_active():
+            return None
+        f = self.searcher.stored_fields(m.id())
+        texts = [f["headword"], *f["variants"]] if side == "hw" else f["glosses"]
+        rules = self.rules.get(lang)
+        for text in texts:
+            for candidate in ([text] if marker == WHOLE else normalize.words(text, rules)):
+                if normalize.loose_key(candidate, rules) == word:
+                    return candidate if marker == WHOLE else candidate.lower()
+        return None
 
 
 def search(searcher: Searcher, query: str, langs: Sequence[str], rules: dict[str, Rules],

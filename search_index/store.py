@@ -57,8 +57,6 @@ def schema() -> fields.Schema:
         glosses=fields.STORED(),
         variants=fields.STORED(),
         updated=fields.STORED(),
-        hw_loose=fields.STORED(),
-        vi_loose=fields.STORED(),
     )
     for side in SIDES:
         for kind in (*STRICT, "p", "f"):

@@ -32,7 +32,7 @@ bench: $(VENV)/.installed
 translations: $(MO_FILES)
 
 %.mo: %.po $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -q -d dictionary/translations -D messages -i $< -o $@
+	$(VENV)/bin/pybabel compile -d dictionary/translations -D messages -i $< -o $@
 
 sysdeps-run:
 	@missing=$$(for p in $(APT_RUN); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -48,14 +48,14 @@ sysdeps-test: sysdeps-run
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-$(VENV)/.installed: setup.cfg pyproject.toml | sysdeps-run
+$(VENV)/.installed: setup.cfg pyproject.toml constraints.txt | sysdeps-run
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip setuptools wheel
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q -c constraints.txt -e .
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed | sysdeps-test
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
 	touch $@
 
 clean:

@@ -140,4 +140,6 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         if request.path.startswith("/api/") or request.path == "/healthz":
             return jsonify(error={"status": exc.code, "message": exc.description}), exc.code
-        return exc
+        from .views import error_page
+
+        return error_page(exc)

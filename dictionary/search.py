@@ -14,7 +14,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from search_index import Hit, IndexMissing, normalize
-from search_index import search as index_search
 
 from .db import get_db, session
 from .indexing import get_state
@@ -55,7 +54,7 @@ def lookup(query: str, lang: str = ALL, limit: int = 20) -> Lookup:
     langs = language_codes() if lang == ALL else [lang]
     out = Lookup(query=normalize.clean(query), lang=lang)
     try:
-        found = index_search(state.index.searcher(), query, langs, state.rules, limit)
+        found = state.index.search(query, langs, state.rules, limit)
     except IndexMissing:
         out.index_missing = True
         return out

@@ -6,52 +6,51 @@ The dictionary package hands us plain dicts (never ORM objects)::
      "glosses": ["nước", "..."], "examples": [("text", "Vietnamese translation"), ...],
      "updated": "2026-11-22T10:00:00"}
 
-Every search tier is a plain term lookup, so all the work happens here, once, at index time:
-each side (``hw`` = Hrê/Co headword and variants, ``vi`` = Vietnamese glosses) gets one field
-per key strictness (``x`` exact, ``t`` toneless, ``l`` loose), a prefix field ``p`` (edge
-n-grams of the loose key: autocomplete without expanding wildcards over the whole lexicon)
-and a fuzzy field ``f`` (deletion neighbourhoods of the loose key, as in SymSpell: an edit
-distance lookup becomes a handful of term lookups). A fuzzy term is ``variant<US>word``:
-expanding the prefix ``variant<US>`` in the term dictionary yields the indexed words that
-share the variant, so candidates are verified on words, without reading any document.
-
-Terms carry the language (``hre:``) so that a language filter is a term lookup too, and a
+Each side (``hw`` = Hrê/Co headword and variants, ``vi`` = Vietnamese glosses and example
+translations) gets one field per key strictness: ``x`` exact, ``t`` toneless, ``l`` loose.
+Terms carry the language (``hre:``), so a language filter is a term lookup too, and a
 granularity marker: ``=`` the whole text (headword, variant or one gloss), no marker one word
-of it, ``@`` one word of an example.
+of it, ``+`` two adjacent words of it (``+mặt trời``), ``@`` one word of an example. A query
+of several words looks its adjacent pairs up: pairs are rare where single syllables such as
+``cái`` or ``con`` occur in thousands of glosses, so intersecting pairs stays cheap, and a
+pair keeps the words in order, as Vietnamese two-syllable words need.
+
+Prefix and fuzzy search need no terms of their own: both work on the *vocabulary*, which
+the loose field's term dictionary already is (sorted, so a prefix is a range; see
+``query``), and the fuzzy map is built from it once per index generation (``vocabulary``).
+Keeping per-document terms to the three keys is what keeps a 100,000-entry build short.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from . import normalize
 from .orthography import Rules
 
 SIDES = ("hw", "vi")
 STRICT = ("x", "t", "l")
-WHOLE, WORD, EXAMPLE = "=", "", "@"
-
-# Whole-text prefixes are kept up to this length; longer queries still match word prefixes.
-MAX_WHOLE_PREFIX = 32
+WHOLE, WORD, PAIR, EXAMPLE = "=", "", "+", "@"
 # Fuzzy: words shorter than this are not corrected (too many neighbours to mean anything).
 MIN_FUZZY_LEN = 3
 # Words at least this long tolerate two edits; shorter ones one.
 LONG_WORD = 8
-# Whole multi-word keys up to this length also get one-edit neighbours.
-MAX_FUZZY_WHOLE = 24
-
-
-# Unit separator between a deletion variant and the word it came from (clean() removes
-# control characters from all text, so it never occurs inside a key).
-US = "\x1f"
 
 
 def term(lang: str, marker: str, key: str) -> str:
     return f"{lang}:{marker}{key}"
 
 
-def fuzzy_term(lang: str, marker: str, variant: str, key: str = "") -> str:
-    """The fuzzy-field term linking ``variant`` to ``key``; without ``key``, its prefix."""
-    return f"{lang}:{marker}{variant}{US}{key}"
+def phrase_terms(lang: str, keys: list[str]) -> list[str]:
+    """Terms that find texts containing ``keys`` as consecutive words: the adjacent pairs,
+    or the word itself when there is only one.
+
+    >>> phrase_terms("hre", ["mat", "troi", "do"]), phrase_terms("hre", ["mat"])
+    (['hre:+mat troi', 'hre:+troi do'], ['hre:mat'])
+    """
+    if len(keys) == 1:
+        return [term(lang, WORD, keys[0])]
+    return [term(lang, PAIR, f"{a} {b}") for a, b in zip(keys, keys[1:])]
 
 
 def max_distance(word: str) -> int:
@@ -72,11 +71,6 @@ def deletes(word: str, distance: int) -> set[str]:
     found.discard(word)
     found.discard("")
     return found
-
-
-def fuzzy_variants(word: str, distance: int) -> set[str]:
-    """The word and its deletion neighbourhood: two words within the distance share one."""
-    return {word} | deletes(word, distance)
 
 
 def edit_distance(a: str, b: str, limit: int = 3) -> int:
@@ -100,60 +94,69 @@ def edit_distance(a: str, b: str, limit: int = 3) -> int:
     return prev[-1]
 
 
+@lru_cache(maxsize=200_000)
+def word_keys(word: str, rules: Rules | None) -> normalize.Keys:
+    """Keys of one word. Cached: texts repeat a small vocabulary (Zipf), so during a
+    rebuild most words have been seen before."""
+    return normalize.keys(word, rules, is_clean=True)
+
+
+def text_keys(text: str, rules: Rules | None) -> tuple[normalize.Keys, tuple[normalize.Keys, ...]]:
+    """Keys of a whole text and of each of its words.
+
+    A whole text's key is its words' keys joined by one space, exactly as a query's whole key
+    is built (``query._prepare``): punctuation never decides a match, and the words' keys
+    come from the cache.
+
+    >>> text_keys("Lại; ĐẾN", None)[0]
+    Keys(exact='lại đến', toneless='lai đên', loose='lai den')
+    """
+    words = tuple(word_keys(w, rules) for w in normalize.words(text, rules))
+    return normalize.Keys(*(" ".join(k[i] for k in words) for i in range(3))), words
+
+
 def _text_terms(lang: str, text: str, rules: Rules | None, out: dict[str, set[str]], side: str,
-                example: bool) -> None:
-    whole = normalize.keys(text, rules)
+                example: bool, loose_words: set[str]) -> None:
+    whole, words = text_keys(text, rules)
     if not whole.loose:
         return
     if not example:
+        loose_words.update(w.loose for w in words)
+    if not example:
         for strict, key in zip(STRICT, whole):
             out[f"{side}_{strict}"].add(term(lang, WHOLE, key))
-        for i in range(1, min(len(whole.loose), MAX_WHOLE_PREFIX) + 1):
-            out[f"{side}_p"].add(term(lang, WHOLE, whole.loose[:i]))
-        if " " in whole.loose and len(whole.loose) <= MAX_FUZZY_WHOLE:
-            for v in fuzzy_variants(whole.loose, 1):
-                out[f"{side}_f"].add(fuzzy_term(lang, WHOLE, v, whole.loose))
     marker = EXAMPLE if example else WORD
-    for word in normalize.words(text, rules):
-        wk = normalize.keys(word, rules)
-        if not wk.loose:
-            continue
-        for strict, key in zip(STRICT, wk):
-            out[f"{side}_{strict}"].add(term(lang, marker, key))
-        if example:
-            continue
-        for i in range(1, len(wk.loose) + 1):
-            out[f"{side}_p"].add(term(lang, WORD, wk.loose[:i]))
-        if len(wk.loose) >= MIN_FUZZY_LEN - 1:
-            # Index the word itself even when too short to be corrected: a 3-letter query
-            # with one deletion must still find it.
-            dist = max_distance(wk.loose) if len(wk.loose) >= MIN_FUZZY_LEN else 0
-            for v in fuzzy_variants(wk.loose, dist):
-                out[f"{side}_f"].add(fuzzy_term(lang, WORD, v, wk.loose))
+    for wk in words:
+        if wk.loose:
+            for strict, key in zip(STRICT, wk):
+                out[f"{side}_{strict}"].add(term(lang, marker, key))
+    if not example:
+        for a, b in zip(words, words[1:]):
+            for strict, key_a, key_b in zip(STRICT, a, b):
+                out[f"{side}_{strict}"].add(term(lang, PAIR, f"{key_a} {key_b}"))
 
 
 def make_document(doc: dict, rules: Rules | None) -> dict:
     """The Whoosh document (field name → value) for one entry dict."""
     lang = doc["lang"]
-    fields: dict[str, set[str]] = {f"{s}_{k}": set() for s in SIDES for k in (*STRICT, "p", "f")}
-    hw_texts = [doc["headword"], *doc.get("variants", ())]
+    fields: dict[str, set[str]] = {f"{s}_{k}": set() for s in SIDES for k in STRICT}
+    variants = list(doc.get("variants", ()))
     glosses = list(doc.get("glosses", ()))
-    for text in hw_texts:
-        _text_terms(lang, text, rules, fields, "hw", example=False)
+    hw_words: set[str] = set()
+    vi_words: set[str] = set()
+    for text in [doc["headword"], *variants]:
+        _text_terms(lang, text, rules, fields, "hw", False, hw_words)
     for text in glosses:
-        _text_terms(lang, text, rules, fields, "vi", example=False)
+        _text_terms(lang, text, rules, fields, "vi", False, vi_words)
     for text, translation in doc.get("examples", ()):
-        _text_terms(lang, text, rules, fields, "hw", example=True)
-        _text_terms(lang, translation, rules, fields, "vi", example=True)
-    out: dict = {name: "\n".join(sorted(terms)) for name, terms in fields.items() if terms}
-    out.update(
-        id=doc["id"],
-        lang=lang,
-        headword=doc["headword"],
-        glosses=glosses,
-        variants=list(doc.get("variants", ())),
-        updated=doc.get("updated", ""),
-    )
+        _text_terms(lang, text, rules, fields, "hw", True, hw_words)
+        _text_terms(lang, translation, rules, fields, "vi", True, vi_words)
+    out: dict = {name: "\n".join(terms) for name, terms in fields.items() if terms}
+    # The loose words of each side, stored (not indexed): a multi-word prefix or typo is
+    # checked against them on a few candidates instead of walking unions of posting lists.
+    out.update(id=doc["id"], lang=lang, headword=doc["headword"], glosses=glosses,
+               variants=variants, updated=doc.get("updated", ""),
+               hw_words=" ".join(sorted(hw_words)), vi_words=" ".join(sorted(vi_words)))
     return out
 
 

@@ -305,7 +305,11 @@ def toneless_key(text: str, rules: Rules | None = None) -> str:
     >>> toneless_key("Người Việt"), toneless_key("ŏ̀ ơ̆")
     ('ngươi viêt', 'ŏ ơ̆')
     """
-    text = _without_register(exact_key(text), rules)
+    return _toneless_from_exact(exact_key(text), rules)
+
+
+def _toneless_from_exact(exact: str, rules: Rules | None) -> str:
+    text = _without_register(exact, rules)
     return " ".join(_strip(text, TONE_MARKS.__contains__).split())
 
 
@@ -320,7 +324,11 @@ def loose_key(text: str, rules: Rules | None = None) -> str:
     >>> loose_key("Đường ʼBăh"), loose_key("nước")
     ('duong bah', 'nuoc')
     """
-    text = _without_register(exact_key(text), rules)
+    return _loose_from_exact(exact_key(text), rules)
+
+
+def _loose_from_exact(exact: str, rules: Rules | None) -> str:
+    text = _without_register(exact, rules)
     text = _strip(text, _is_mark).replace("đ", "d").replace("\u00f0", "d").replace(APOSTROPHE, "")
     if rules is not None:
         _, repl_re, table = _compiled(rules)
@@ -329,7 +337,7 @@ def loose_key(text: str, rules: Rules | None = None) -> str:
     return " ".join(text.split())
 
 
-def words(text: str, rules: Rules | None = None) -> list[str]:
+def words(text: str, rules: Rules | None = None, *, is_clean: bool = False) -> list[str]:
     """Tokens of ``clean(text)``: runs of letters, marks, digits and the apostrophe.
 
     There is no query language: punctuation (``( ) * ? " : ^ ~ -``) only separates,
@@ -339,8 +347,11 @@ def words(text: str, rules: Rules | None = None) -> list[str]:
 
     >>> words('ơ̆k "ŏ̀t"* AND (ʼbăh) -x:y kan.L')
     ['ơ̆k', 'ŏ̀t', 'AND', 'ʼbăh', 'x', 'y', 'kan', 'L']
+
+    ``is_clean=True`` skips ``clean()`` for text that is already in storage form.
     """
-    text = clean(text)
+    if not is_clean:
+        text = clean(text)
     if rules is not None and _compiled(rules)[0] is not None:
         text = _compiled(rules)[0].sub(" ", text)
     out = []
@@ -358,10 +369,12 @@ class Keys(NamedTuple):
     loose: str
 
 
-def keys(text: str, rules: Rules | None = None) -> Keys:
-    """All three search keys at once.
+def keys(text: str, rules: Rules | None = None, *, is_clean: bool = False) -> Keys:
+    """All three search keys at once (``is_clean=True``: ``text`` is already ``clean``).
 
     >>> keys("Hoà")
     Keys(exact='hòa', toneless='hoa', loose='hoa')
     """
-    return Keys(exact_key(text), toneless_key(text, rules), loose_key(text, rules))
+    # clean() once: it is the expensive step
+    exact = unicodedata.normalize("NFC", text.casefold()) if is_clean else exact_key(text)
+    return Keys(exact, _toneless_from_exact(exact, rules), _loose_from_exact(exact, rules))

@@ -10,11 +10,16 @@ form is tried at every tier too.
 
 Every step is a term lookup whose matcher is read lazily and stopped once ``limit`` hits are
 in hand: no wildcard expansion over the lexicon, no scoring, no full count of the matches.
+Several words are looked up as adjacent pairs; a prefix walks the sorted term dictionary;
+a typo is looked up in the vocabulary map (``vocabulary``).
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import heapq
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import islice
 
 from whoosh.matching import IntersectionMatcher, Matcher, NullMatcher, UnionMatcher
 from whoosh.reading import IndexReader, TermNotFound
@@ -23,18 +28,18 @@ from whoosh.searching import Searcher
 from . import normalize
 from .documents import (
     EXAMPLE,
-    MAX_WHOLE_PREFIX,
     MIN_FUZZY_LEN,
     WHOLE,
     WORD,
     edit_distance,
-    fuzzy_term,
-    fuzzy_variants,
     max_distance,
+    phrase_terms,
     term,
+    word_keys,
 )
 from .orthography import Rules
 from .typing_decode import typing_candidates
+from .vocabulary import Vocabulary
 
 TIERS = ("exact", "tone", "loose", "prefix", "fuzzy")
 SIDE_NAMES = {"hw": "headword", "vi": "vi"}
@@ -45,8 +50,10 @@ THIN = 3
 # Longest query we look at; longer input is cut (never an error).
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 8
-# Most indexed words read for one deletion variant (a bound for very short variants).
-MAX_EXPANSION = 500
+# Most terms a prefix walk reads (enough for 20 hits; a bound for one-letter prefixes).
+MAX_EXPANSION = 200
+# Most candidates one search checks against their stored words (multi-word prefix and typo).
+MAX_VERIFY = 60
 
 
 @dataclass(frozen=True)
@@ -83,19 +90,18 @@ def _prepare(query: str, langs: Sequence[str], rules: dict[str, Rules]) -> list[
     readings += [(c, "typing") for c in typing_candidates(text)]
     forms = []
     for reading, typed_as in readings:
-        per_lang = {lang: normalize.words(reading, rules.get(lang))[:MAX_QUERY_WORDS]
+        per_lang = {lang: [word_keys(w, rules.get(lang))
+                           for w in normalize.words(reading, rules.get(lang))[:MAX_QUERY_WORDS]]
                     for lang in langs}
         if not any(per_lang.values()):
             continue
-        forms.append(
-            _Form(
-                reading,
-                typed_as,
-                {lang: normalize.keys(" ".join(ws), rules.get(lang)) for lang, ws in per_lang.items()},
-                {lang: [normalize.keys(w, rules.get(lang)) for w in ws]
-                 for lang, ws in per_lang.items()},
-            )
-        )
+        # Whole keys are joined word keys, exactly as documents.text_keys builds them.
+        forms.append(_Form(
+            reading, typed_as,
+            {lang: normalize.Keys(*(" ".join(k[i] for k in ws) for i in range(3)))
+             for lang, ws in per_lang.items()},
+            per_lang,
+        ))
     return forms
 
 
@@ -136,13 +142,20 @@ class _Lookup:
     """One search: state shared by the tiers (what was found, what is still needed)."""
 
     def __init__(self, searcher: Searcher, langs: Sequence[str], rules: dict[str, Rules],
-                 limit: int) -> None:
+                 limit: int, vocabularies: Callable[[], dict[str, Vocabulary]]) -> None:
         self.searcher = searcher
         self.rules = rules
+        self._vocabularies = vocabularies
         self.reader = searcher.reader()
         self.langs = langs
         self.limit = limit
         self.found: dict[int, Hit] = {}
+        self.budget = MAX_VERIFY
+
+    @cached_property
+    def vocab(self) -> dict[str, Vocabulary]:
+        """The fuzzy maps, asked for only when a fuzzy tier or suggestions need them."""
+        return self._vocabularies()
 
     @property
     def full(self) -> bool:
@@ -158,116 +171,177 @@ class _Lookup:
             self.found[docnum] = Hit(f["id"], f["lang"], f["headword"], tier, SIDE_NAMES[side],
                                      form.text if form.typed_as else None)
 
-    def matcher(self, fieldname: str, terms_per_lang: list[list[str]], all_of: bool) -> Matcher:
-        """Union over languages of (all / any of the terms) in one field."""
-        per_lang = []
-        for terms in terms_per_lang:
-            ms = [_postings(self.reader, fieldname, t) for t in terms]
-            per_lang.append(_intersection(ms) if all_of else _union(ms))
-        return _union(per_lang)
+    def all_of(self, fieldname: str, terms: list[str]) -> Matcher:
+        """Documents having every term, rarest term first: the intersection then skips
+        through the long lists (``cái``, ``con``) block by block instead of walking them."""
+        if len(terms) == 1:
+            return _postings(self.reader, fieldname, terms[0])
+        by_size = []
+        for t in terms:
+            df = self.reader.doc_frequency(fieldname, t)
+            if not df:
+                return NullMatcher()
+            by_size.append((df, t))
+        return _intersection([_postings(self.reader, fieldname, t) for _, t in sorted(by_size)])
+
+    def stored_words(self, docnum: int, side: str) -> list[str]:
+        return self.searcher.stored_fields(docnum)[f"{side}_words"].split()
 
     def strict_tier(self, tier: str, form: _Form) -> None:
         strict = {"exact": 0, "tone": 1, "loose": 2}[tier]
-        kind = "xtl"[strict]
+        fieldname_of = {side: f"{side}_{'xtl'[strict]}" for side in ("hw", "vi")}
         for side, marker in STEPS:
             if self.full:
                 return
-            if marker == WHOLE:
-                terms = [[term(lang, WHOLE, form.keys[lang][strict])] for lang in self.langs]
-            else:
-                terms = [[term(lang, marker, w[strict]) for w in form.words[lang]]
-                         for lang in self.langs]
-            self.add(_ids(self.matcher(f"{side}_{kind}", terms, all_of=True)), tier, side, form)
-
-    def prefix_tier(self, form: _Form) -> None:
-        for side in ("hw", "vi"):
-            if self.full:
-                return
-            terms = [[term(lang, WHOLE, form.keys[lang].loose)] for lang in self.langs
-                     if 0 < len(form.keys[lang].loose) <= MAX_WHOLE_PREFIX]
-            self.add(_ids(self.matcher(f"{side}_p", terms, all_of=True)), "prefix", side, form)
-        for side in ("hw", "vi"):
-            if self.full:
-                return
-            # Every word but the last complete, the last one a prefix ("con ch" → "con chó").
             per_lang = []
             for lang in self.langs:
-                words = form.words[lang]
-                if not words:
-                    continue
-                ms = [_postings(self.reader, f"{side}_l", term(lang, WORD, w.loose))
-                      for w in words[:-1]]
-                ms.append(_postings(self.reader, f"{side}_p", term(lang, WORD, words[-1].loose)))
-                per_lang.append(_intersection(ms))
-            self.add(_ids(_union(per_lang)), "prefix", side, form)
+                if marker == WHOLE:
+                    terms = [term(lang, WHOLE, form.keys[lang][strict])]
+                elif marker == WORD and form.words[lang]:
+                    terms = phrase_terms(lang, [w[strict] for w in form.words[lang]])
+                else:
+                    terms = [term(lang, marker, w[strict]) for w in form.words[lang]]
+                if terms:
+                    per_lang.append(self.all_of(fieldname_of[side], terms))
+            self.add(_ids(_union(per_lang)), tier, side, form)
 
-    def fuzzy_words(self, form: _Form, side: str, extra: int) -> list[tuple[int, str, str, str]]:
-        """Indexed words (or whole texts) within the allowed edits of the query:
-        (distance, lang, marker, loose key), nearest first. Reads only the term dictionary."""
-        found: dict[tuple[str, str, str], int] = {}
-        for lang in self.langs:
-            key = form.keys[lang].loose
-            if len(key.replace(" ", "")) < MIN_FUZZY_LEN:
-                continue
-            multi = " " in key
-            dist = min(max_distance(key) + extra, 2)
-            marker = WHOLE if multi else WORD
-            for variant in fuzzy_variants(key, 1 if multi else dist):
-                prefix = fuzzy_term(lang, marker, variant)
-                for n, raw in enumerate(self.reader.expand_prefix(f"{side}_f", prefix)):
-                    if n >= MAX_EXPANSION:
-                        break
-                    word = raw.decode("utf-8")[len(prefix):]
-                    d = edit_distance(key, word, dist)
-                    if d <= dist and d < found.get((lang, marker, word), 99):
-                        found[(lang, marker, word)] = d
-        return sorted((d, lang, marker, word) for (lang, marker, word), d in found.items())
+    def _sorted_prefix_docs(self, fieldname: str, prefixes: dict[str, str]) -> Iterator[int]:
+        """Documents of the terms starting with each language's prefix (``lang → prefix``),
+        term by term in the order of the text after the language tag (dictionary order of
+        the matched text), reading at most MAX_EXPANSION terms per language."""
+        streams = []
+        for lang, prefix in prefixes.items():
+            cut = len(lang) + 1
+            terms = islice(self.reader.expand_prefix(fieldname, prefix), MAX_EXPANSION)
+            streams.append(((raw[cut:], raw) for raw in terms))
+        for _, raw in heapq.merge(*streams):
+            yield from _ids(_postings(self.reader, fieldname, raw))
+
+    def prefix_tier(self, form: _Form) -> None:
+        """Texts, then words, that start with what was typed (autocomplete), in dictionary
+        order of the matched text. A walk along the sorted term dictionary that stops as soon
+        as enough entries are found: never an expansion over the whole lexicon."""
+        for side in ("hw", "vi"):
+            if self.full:
+                return
+            prefixes = {lang: term(lang, WHOLE, form.keys[lang].loose) for lang in self.langs
+                        if form.keys[lang].loose}
+            self.add(self._sorted_prefix_docs(f"{side}_l", prefixes), "prefix", side, form)
+        for side in ("hw", "vi"):
+            if self.full:
+                return
+            single = {lang: term(lang, WORD, form.words[lang][-1].loose) for lang in self.langs
+                      if len(form.words[lang]) == 1}
+            if single:
+                self.add(self._sorted_prefix_docs(f"{side}_l", single), "prefix", side, form)
+            # Several words: all but the last complete, the last a prefix ("con ch" → "con chó").
+            streams = []
+            for lang in self.langs:
+                words = form.words[lang]
+                if len(words) >= 2:
+                    complete = [w.loose for w in words[:-1]]
+                    streams.append(self.verified(
+                        self.all_of(f"{side}_l", phrase_terms(lang, complete)), side,
+                        lambda rest, last=words[-1].loose: any(w.startswith(last) for w in rest),
+                        set(complete)))
+            self.add(heapq.merge(*streams), "prefix", side, form)
+
+    def verified(self, m: Matcher, side: str, test: Callable[[set[str]], bool],
+                 matched: set[str]) -> Iterator[int]:
+        """Documents of ``m`` whose other loose words (besides ``matched``) pass ``test``.
+        All such checks of one search share a budget of MAX_VERIFY candidate reads."""
+        for docnum in _ids(m):
+            if self.budget <= 0:
+                return
+            self.budget -= 1
+            if test(set(self.stored_words(docnum, side)) - matched):
+                yield docnum
 
     def fuzzy_tier(self, form: _Form) -> None:
+        """One typo (two in a long word): single words from the vocabulary map, nearest
+        first; in a multi-word query, one word with a typo and the others as typed."""
         for side in ("hw", "vi"):
-            words = self.fuzzy_words(form, side, extra=0)
-            for dist in sorted({d for d, *_ in words}):
-                ms = [_postings(self.reader, f"{side}_l", term(lang, marker, word))
-                      for d, lang, marker, word in words if d == dist]
-                self.add(_ids(_union(ms)), "fuzzy", side, form)
+            by_distance: dict[int, list[Matcher]] = {}
+            streams = []
+            for lang in self.langs:
+                words = [w.loose for w in form.words[lang]]
+                if len(words) == 1:
+                    for d, t in self.vocab[side].near(lang, words[0], max_distance(words[0])):
+                        by_distance.setdefault(d, []).append(_postings(self.reader, f"{side}_l", t))
+                    continue
+                if self.found:
+                    continue  # a multi-word match is specific: no one-word-off variants then
+                for i, typo in enumerate(words):
+                    if len(typo) < MIN_FUZZY_LEN:
+                        continue
+                    others = words[:i] + words[i + 1:]
+                    dist = max_distance(typo)
+                    runs = [run for run in (words[:i], words[i + 1:]) if run]
+                    streams.append(self.verified(
+                        self.all_of(f"{side}_l", [t for run in runs for t in phrase_terms(lang, run)]),
+                        side,
+                        lambda rest, typo=typo, dist=dist: any(
+                            edit_distance(typo, w, dist) <= dist for w in rest),
+                        set(others)))
+            for d in sorted(by_distance):
+                self.add(_ids(_union(by_distance[d])), "fuzzy", side, form)
+            for stream in streams:
+                self.add(stream, "fuzzy", side, form)
 
     def suggestions(self, forms: list[_Form], limit: int = 5) -> list[str]:
-        """Real words near the query ("Có phải bạn muốn tìm …?"), nearest first."""
-        shown: dict[str, int] = {}
+        """Real words near the query ("Có phải bạn muốn tìm …?"), nearest first. Up to two
+        edits; best effort for two edits in short words (the map holds one deletion)."""
+        ranked: list[tuple[int, str, str, str]] = []
         for form in forms:
             for side in ("hw", "vi"):
-                for dist, lang, marker, word in self.fuzzy_words(form, side, extra=1):
-                    if len(shown) >= limit:
-                        break
-                    text = self._display_form(side, lang, marker, word)
-                    if text and text not in shown:
-                        shown[text] = dist
-        return sorted(shown, key=lambda t: shown[t])[:limit]
+                for lang in self.langs:
+                    for w in form.words[lang]:
+                        dist = min(max_distance(w.loose) + 1, 2)
+                        ranked += [(d, side, lang, t) for d, t in
+                                   self.vocab[side].near(lang, w.loose, dist) if d > 0]
+        shown: list[str] = []
+        for _, side, lang, t in sorted(ranked):
+            if len(shown) >= limit:
+                break
+            text = self._display_form(side, lang, t)
+            if text and text not in shown:
+                shown.append(text)
+        return shown
 
-    def _display_form(self, side: str, lang: str, marker: str, word: str) -> str | None:
-        """The word as written in the first entry that has it (with its marks)."""
-        m = _postings(self.reader, f"{side}_l", term(lang, marker, word))
+    def _display_form(self, side: str, lang: str, word_term: str) -> str | None:
+        """The word as written (with its marks) in the first entry that has it."""
+        m = _postings(self.reader, f"{side}_l", word_term)
         if not m.is_active():
             return None
         f = self.searcher.stored_fields(m.id())
         texts = [f["headword"], *f["variants"]] if side == "hw" else f["glosses"]
         rules = self.rules.get(lang)
+        word = word_term[len(lang) + 1 :]
         for text in texts:
-            for candidate in ([text] if marker == WHOLE else normalize.words(text, rules)):
+            for candidate in normalize.words(text, rules):
                 if normalize.loose_key(candidate, rules) == word:
-                    return candidate if marker == WHOLE else candidate.lower()
+                    return candidate.lower()
         return None
 
 
+def fresh_vocabularies(searcher: Searcher) -> dict[str, Vocabulary]:
+    vocab = {side: Vocabulary(f"{side}_l") for side in ("hw", "vi")}
+    for v in vocab.values():
+        v.refresh(searcher.reader(), generation=None)
+    return vocab
+
+
 def search(searcher: Searcher, query: str, langs: Sequence[str], rules: dict[str, Rules],
-           limit: int = 20) -> Results:
+           limit: int = 20,
+           vocabularies: Callable[[], dict[str, Vocabulary]] | None = None) -> Results:
     """Tiered lookup; never raises on any query text."""
     limit = max(1, limit)
     forms = _prepare(query, langs, rules)
     results = Results(query=normalize.clean(query[:MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS])
     if not forms or not langs:
         return results
-    look = _Lookup(searcher, langs, rules, limit)
+    look = _Lookup(searcher, langs, rules, limit,
+                   vocabularies or (lambda: fresh_vocabularies(searcher)))
     for tier in TIERS:
         if tier == "fuzzy" and len(look.found) >= THIN:
             break

@@ -20,18 +20,41 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import fields, formats, index
+from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
 from whoosh.analysis import RegexTokenizer
 from whoosh.searching import Searcher
 
 from .documents import SIDES, STRICT
+from .orthography import Rules
+from .query import Results, search
+from .vocabulary import Vocabulary
 
 CURRENT = "CURRENT"
+INLINE_LIMIT = 8
 LOCK = "write.lock"
+
+
+# whoosh3 3.54.0 calls ``terminfo.set_inline`` when it inlines postings, but the method is
+# named ``set_inlined``: the path is dead with the default limit, so nobody hit it. Alias the
+# name (only if missing, so a fixed release is used as it is); tests/test_indexing.py covers
+# inline postings through every write path.
+if not hasattr(W3TermInfo, "set_inline"):
+    W3TermInfo.set_inline = W3TermInfo.set_inlined
+
+
+def codec() -> W3Codec:
+    """Whoosh's codec with short posting lists stored inline in the term dictionary.
+
+    Most of our terms (whole headwords, whole glosses) belong to one or two entries. Inline,
+    such a term costs no separate postings block to write or to seek at query time. (The
+    default ``inlinelimit=1`` inlines nothing: the check is ``len(postings) < limit``.)
+    """
+    return W3Codec(inlinelimit=INLINE_LIMIT)
 
 
 class IndexBusy(RuntimeError):
@@ -57,9 +80,11 @@ def schema() -> fields.Schema:
         glosses=fields.STORED(),
         variants=fields.STORED(),
         updated=fields.STORED(),
+        hw_words=fields.STORED(),
+        vi_words=fields.STORED(),
     )
     for side in SIDES:
-        for kind in (*STRICT, "p", "f"):
+        for kind in STRICT:
             s.add(f"{side}_{kind}", _Terms())
     return s
 
@@ -68,6 +93,7 @@ class SearchIndex:
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
         self._local = threading.local()
+        self._vocabularies = {side: Vocabulary(f"{side}_l") for side in SIDES}
 
     # ---- generations -------------------------------------------------------------------
     def _current_name(self) -> str | None:
@@ -115,7 +141,7 @@ class SearchIndex:
         if not upserts and not deletes:
             return
         _, ix = self._open()
-        with ix.writer() as w:
+        with ix.writer(codec=codec()) as w:
             for doc_id in deletes:
                 w.delete_by_term("id", doc_id)
             for doc in upserts:
@@ -133,7 +159,7 @@ class SearchIndex:
         try:
             ix = index.create_in(str(target), schema())
             count = 0
-            with ix.writer(limitmb=256) as w:
+            with ix.writer(limitmb=256, codec=codec()) as w:
                 for doc in documents:
                     w.add_document(**doc)
                     count += 1
@@ -174,6 +200,20 @@ class SearchIndex:
         local.name, ix = self._open()
         local.searcher = s = ix.searcher()
         return s
+
+    def vocabularies(self) -> dict[str, Vocabulary]:
+        """The fuzzy maps of the current index, shared by all threads of this process and
+        updated (incrementally) when the index changed."""
+        s = self.searcher()
+        generation = (self._local.name, s.reader().generation())
+        for vocab in self._vocabularies.values():
+            vocab.refresh(s.reader(), generation)
+        return self._vocabularies
+
+    def search(self, query: str, langs: Sequence[str], rules: dict[str, Rules],
+               limit: int = 20) -> Results:
+        """Tiered lookup with this thread's searcher and the shared fuzzy maps."""
+        return search(self.searcher(), query, langs, rules, limit, self.vocabularies)
 
     def close(self) -> None:
         s = getattr(self._local, "searcher", None)

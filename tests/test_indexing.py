@@ -36,12 +36,12 @@ def add_entry(s, headword, gloss, code="hre", example=None, variant=None) -> Ent
 
 def ids_for(app, query, langs=("hre", "cua")) -> list[str]:
     state = get_state()
-    return [h.id for h in search(state.index.searcher(), query, list(langs), state.rules, 20).hits]
+    return [h.id for h in state.index.search(query, list(langs), state.rules, 20).hits]
 
 
 def exact_ids(app, query) -> list[str]:
     state = get_state()
-    hits = search(state.index.searcher(), query, ["hre", "cua"], state.rules, 20).hits
+    hits = state.index.search(query, ["hre", "cua"], state.rules, 20).hits
     return [h.id for h in hits if h.tier == "exact"]
 
 

@@ -87,7 +87,7 @@ def setup_command() -> None:
         for lang, name in files:
             with get_db().Session() as s:
                 report = import_lexicon(s, data_dir / name, lang, data_dir=data_dir)
-            click.echo(f"{name}: {report.summary()}")
+            click.echo(report.summary())
         click.echo(f"Search index: {state.rebuild()} entries indexed.")
         stamp_file.write_text(fingerprint)
     elif not state.index.exists():

@@ -73,7 +73,7 @@ class IndexState:
         except IndexBusy:
             log.info("index writer busy; %d queued changes left for the lock holder", done)
         except IndexMissing:
-            log.warning("no search index yet; queued changes wait for `search rebuild`")
+            log.info("no search index yet; queued changes wait for `search rebuild`")
         return done
 
     # ---- whole-index maintenance -----------------------------------------------------------

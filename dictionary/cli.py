@@ -88,10 +88,10 @@ def setup_command() -> None:
             with get_db().Session() as s:
                 report = import_lexicon(s, data_dir / name, lang, data_dir=data_dir)
             click.echo(report.summary())
-        click.echo(f"Search index: {state.rebuild()} entries indexed.")
+        click.echo(f"Search index: {rebuild_with_progress()} entries indexed.")
         stamp_file.write_text(fingerprint)
     elif not state.index.exists():
-        click.echo(f"Search index: {state.rebuild()} entries indexed.")
+        click.echo(f"Search index: {rebuild_with_progress()} entries indexed.")
     else:
         drift = state.update()
         if not drift.clean:
@@ -106,7 +106,15 @@ search_cli = AppGroup("search", help="Maintain the search index.")
 def rebuild_command() -> None:
     """Build the index from the database into a new directory, then swap it in."""
     init_db()
-    click.echo(f"{get_state().rebuild()} entries indexed.")
+    click.echo(f"{rebuild_with_progress()} entries indexed.")
+
+
+def rebuild_with_progress() -> int:
+    def bar(entries):
+        with click.progressbar(entries, label="Indexing", show_pos=True) as items:
+            yield from items
+
+    return get_state().rebuild(progress=bar)
 
 
 @search_cli.command("update")
@@ -115,7 +123,7 @@ def update_command() -> None:
     state = get_state()
     if not state.index.exists():
         click.echo("No index yet: building it.")
-        click.echo(f"{state.rebuild()} entries indexed.")
+        click.echo(f"{rebuild_with_progress()} entries indexed.")
         return
     drift = state.update()
     click.echo("Index was in step." if drift.clean else f"Repaired: {_drift_text(drift)}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
@@ -77,12 +78,16 @@ class IndexState:
         return done
 
     # ---- whole-index maintenance -----------------------------------------------------------
-    def rebuild(self) -> int:
+    def rebuild(self, progress: Callable[[Iterable[Entry]], Iterable[Entry]] | None = None) -> int:
+        """Build a new index generation from the database and swap it in. ``progress`` may
+        wrap the entries (the CLI passes a progress bar)."""
         with self.index.write_lock(max(self.timeout, 60.0)):
             with self.database.Session() as s:
                 last = s.scalar(select(func.max(IndexQueue.id))) or 0
                 entries = _load(s, None)
-                count = self.index.build(self.documents(entries))
+                wrapped = progress(entries) if progress else entries
+                count = self.index.build(
+                    make_document(entry_doc(e), self.rules.get(e.language.code)) for e in wrapped)
                 # Changes committed during the build keep their (higher) queue ids.
                 s.execute(delete(IndexQueue).where(IndexQueue.id <= last))
                 s.commit()

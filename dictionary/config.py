@@ -21,6 +21,8 @@ def defaults(app: Flask) -> dict:
         "BUNDLED_LEXICONS": [("hre", "hre_starter.csv"), ("cua", "cua_starter.csv")],
         "SEARCH_LIMIT_MAX": 100,
         "INDEX_WRITE_TIMEOUT": 10.0,
+        # Build the fuzzy maps in a background thread when the app starts.
+        "INDEX_WARM_UP": True,
         "BABEL_DEFAULT_LOCALE": "vi",
         "LANGUAGES": ["vi", "en"],
         "SESSION_COOKIE_HTTPONLY": True,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -242,7 +243,20 @@ def init_app(app: Flask, database: Database) -> IndexState:
     event.listen(database.Session, "after_commit", _after_commit)
     event.listen(database.Session, "after_rollback", _after_rollback)
     app.extensions["dictionary.index"] = state
+    if app.config["INDEX_WARM_UP"] and state.index.exists():
+        threading.Thread(target=_warm_up, args=(state,), name="index-warm-up", daemon=True).start()
     return state
+
+
+def _warm_up(state: IndexState) -> None:
+    """Build the fuzzy maps before the first typo query needs them (seconds on a large
+    lexicon: once per process and index generation)."""
+    try:
+        state.index.vocabularies()
+    except Exception:  # a server must start even if the index is unreadable: /healthz says so
+        log.exception("could not warm up the search index")
+    finally:
+        state.index.close()  # this thread's searcher; the request threads open their own
 
 
 def get_state() -> IndexState:

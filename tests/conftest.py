@@ -26,6 +26,7 @@ def make_app(instance: Path, **extra):
         "DATABASE_URL": f"sqlite:///{instance / 'test.sqlite'}",
         "INDEX_DIR": str(instance / "index"),
         "SECRET_KEY": "test-secret-not-for-production",
+        "INDEX_WARM_UP": False,  # tests open and delete many indexes: no background threads
     }
     config.update(extra)
     app = create_app(config)

@@ -212,3 +212,19 @@ def test_healthz_reports_stale_index(live):
     body = client.get("/healthz").get_json()
     assert body["entries"] == 1 and body["index"] == {"documents": 0, "queued": 0,
                                                        "state": "stale"}
+
+
+def test_fuzzy_maps_are_warmed_up_at_start(live):
+    from dictionary import create_app
+
+    with get_db().transaction() as s:
+        add_entry(s, "zabok", "hòa bình")
+    warm = create_app({**live.config, "INDEX_WARM_UP": True})
+    with warm.app_context():
+        state = get_state()
+        thread = next(t for t in threading.enumerate() if t.name == "index-warm-up")
+        thread.join(10)
+        assert not thread.is_alive()
+        assert "hre:zabok" in state.index._vocabularies["hw"].words
+        state.index.close()
+        get_db().engine.dispose()

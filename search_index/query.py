@@ -90,8 +90,8 @@ def _prepare(query: str, langs: Sequence[str], rules: dict[str, Rules]) -> list[
     readings += [(c, "typing") for c in typing_candidates(text)]
     forms = []
     for reading, typed_as in readings:
-        per_lang = {lang: [word_keys(w, rules.get(lang))
-                           for w in normalize.words(reading, rules.get(lang))[:MAX_QUERY_WORDS]]
+        per_lang = {lang: [word_keys(w, rules.get(lang)) for w in normalize.words(
+                            reading, rules.get(lang), is_clean=True)[:MAX_QUERY_WORDS]]
                     for lang in langs}
         if not any(per_lang.values()):
             continue
@@ -261,13 +261,12 @@ class _Lookup:
         """One typo (two in a long word): single words from the vocabulary map, nearest
         first; in a multi-word query, one word with a typo and the others as typed."""
         for side in ("hw", "vi"):
-            by_distance: dict[int, list[Matcher]] = {}
+            near: list[tuple[int, str]] = []
             streams = []
             for lang in self.langs:
                 words = [w.loose for w in form.words[lang]]
                 if len(words) == 1:
-                    for d, t in self.vocab[side].near(lang, words[0], max_distance(words[0])):
-                        by_distance.setdefault(d, []).append(_postings(self.reader, f"{side}_l", t))
+                    near += self.vocab[side].near(lang, words[0], max_distance(words[0]))
                     continue
                 if self.found:
                     continue  # a multi-word match is specific: no one-word-off variants then
@@ -283,8 +282,9 @@ class _Lookup:
                         lambda rest, typo=typo, dist=dist: any(
                             edit_distance(typo, w, dist) <= dist for w in rest),
                         set(others)))
-            for d in sorted(by_distance):
-                self.add(_ids(_union(by_distance[d])), "fuzzy", side, form)
+            # Nearest words first; a word's postings are opened only when it is reached.
+            self.add((n for _, t in sorted(near)
+                      for n in _ids(_postings(self.reader, f"{side}_l", t))), "fuzzy", side, form)
             for stream in streams:
                 self.add(stream, "fuzzy", side, form)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -222,9 +223,14 @@ def test_fuzzy_maps_are_warmed_up_at_start(live):
     warm = create_app({**live.config, "INDEX_WARM_UP": True})
     with warm.app_context():
         state = get_state()
-        thread = next(t for t in threading.enumerate() if t.name == "index-warm-up")
-        thread.join(10)
-        assert not thread.is_alive()
-        assert "hre:zabok" in state.index._vocabularies["hw"].words
+        words = state.index._vocabularies["hw"].words
+        deadline = time.monotonic() + 10
+        while "hre:zabok" not in words and time.monotonic() < deadline:
+            time.sleep(0.01)  # the thread may already be done, or still building
+            words = state.index._vocabularies["hw"].words
+        assert "hre:zabok" in words
+        for thread in threading.enumerate():
+            if thread.name == "index-warm-up":
+                thread.join(10)
         state.index.close()
         get_db().engine.dispose()

@@ -184,6 +184,15 @@ class _Lookup:
             by_size.append((df, t))
         return _intersection([_postings(self.reader, fieldname, t) for _, t in sorted(by_size)])
 
+    def known(self, side: str, lang: str, form: _Form) -> bool:
+        """Whether every query word occurs as a word on this side. If one does not, no whole
+        text, word or pair term with it exists at any strictness (each such term's entry
+        also has the word's loose form), so those lookups are skipped: a typo query used to
+        make dozens of lookups that all missed. Words of deleted entries may linger in the
+        map until a merge; that only keeps a lookup, never drops a match."""
+        words = self.vocab[side].words
+        return all(f"{lang}:{w.loose}" in words for w in form.words[lang])
+
     def stored_words(self, docnum: int, side: str) -> list[str]:
         return self.searcher.stored_fields(docnum)[f"{side}_words"].split()
 
@@ -195,6 +204,8 @@ class _Lookup:
                 return
             per_lang = []
             for lang in self.langs:
+                if marker != EXAMPLE and not self.known(side, lang, form):
+                    continue
                 if marker == WHOLE:
                     terms = [term(lang, WHOLE, form.keys[lang][strict])]
                 elif marker == WORD and form.words[lang]:

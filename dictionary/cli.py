@@ -16,6 +16,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from . import catalog
+from .derive import rederive_all
 from .db import get_db
 from .indexing import get_state
 from .models import PUBLISHED, Entry, Language, ZeroResultQuery
@@ -61,11 +62,12 @@ def import_lexicon_command(path: Path, lang: str, dry_run: bool) -> None:
     click.echo(("Dry run, nothing changed: " if dry_run else "") + report.summary())
 
 
-def _bundled_fingerprint(data_dir: Path, files: list[tuple[str, str]]) -> str:
+def _bundled_fingerprint(data_dir: Path, orthography_dir: Path,
+                         files: list[tuple[str, str]]) -> str:
     h = hashlib.sha256()
     for lang, name in files:
         h.update(lang.encode() + b"\0" + (data_dir / name).read_bytes())
-    for toml in sorted((data_dir / "orthography").glob("*.toml")) + [data_dir / "languages.toml"]:
+    for toml in sorted(orthography_dir.glob("*.toml")) + [data_dir / "languages.toml"]:
         h.update(toml.read_bytes())
     return h.hexdigest()
 
@@ -81,13 +83,17 @@ def setup_command() -> None:
     data_dir = Path(app.config["DATA_DIR"])
     files = app.config["BUNDLED_LEXICONS"]
     stamp_file = Path(app.instance_path) / "bundled.sha256"
-    fingerprint = _bundled_fingerprint(data_dir, files)
+    fingerprint = _bundled_fingerprint(data_dir, Path(app.config["ORTHOGRAPHY_DIR"]), files)
     state = get_state()
     if not stamp_file.exists() or stamp_file.read_text() != fingerprint:
         for lang, name in files:
             with get_db().Session() as s:
                 report = import_lexicon(s, data_dir / name, lang, data_dir=data_dir)
             click.echo(report.summary())
+        with get_db().transaction() as s:  # the rules may have changed: refresh derived keys
+            changed = rederive_all(s, state.rules)
+        if changed:
+            click.echo(f"Sort keys and letters recomputed for {changed} entries.")
         click.echo(f"Search index: {rebuild_with_progress()} entries indexed.")
         stamp_file.write_text(fingerprint)
     elif not state.index.exists():

@@ -8,6 +8,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
 from search_index import collation, normalize
 from search_index.orthography import Rules, load_rules
 
@@ -24,6 +27,18 @@ def derive_entry(entry: Entry, rules: Rules | None) -> None:
     entry.headword_key = normalize.loose_key(entry.headword, rules)
     entry.sort_key = collation.sort_key(entry.headword, rules)
     entry.first_letter = collation.first_letter(entry.headword, rules)
+
+
+def rederive_all(session: Session, rules: dict[str, Rules]) -> int:
+    """Recompute every entry's derived keys (after the orthography rules changed: a new
+    tailoring changes sort keys and browse letters of entries nobody edited). Returns how
+    many entries changed; the caller commits."""
+    changed = 0
+    for entry in session.scalars(select(Entry).options(selectinload(Entry.language))):
+        before = (entry.headword_key, entry.sort_key, entry.first_letter)
+        derive_entry(entry, rules.get(entry.language.code))
+        changed += before != (entry.headword_key, entry.sort_key, entry.first_letter)
+    return changed
 
 
 def clean_text_fields(obj: object) -> None:

@@ -234,3 +234,35 @@ def test_fuzzy_maps_are_warmed_up_at_start(live):
                 thread.join(10)
         state.index.close()
         get_db().engine.dispose()
+
+
+def test_setup_recomputes_derived_keys_when_the_rules_change(tmp_path):
+    """A new collation tailoring changes sort keys and browse letters of entries nobody
+    edited; `setup` notices the changed rules file and recomputes them."""
+    import shutil
+
+    from conftest import DATA, get_state_close, make_app
+    from dictionary import derive
+    from search_index.collation import sort_key
+
+    ortho = tmp_path / "orthography"
+    shutil.copytree(DATA / "orthography", ortho)
+    app = make_app(tmp_path / "instance", ORTHOGRAPHY_DIR=str(ortho))
+    assert app.test_cli_runner().invoke(args=["setup"]).exit_code == 0
+    with app.app_context(), get_db().Session() as s:
+        entry = s.scalar(select(Entry).where(Entry.public_id == "hre-000008"))  # gam
+        before = entry.sort_key
+    get_state_close(app)
+
+    toml = ortho / "hre.toml"
+    toml.write_text(toml.read_text().replace('tailoring = ""', 'tailoring = "&a < g"'))
+    derive.rules_for.cache_clear()  # a restarted process reads the files again
+    app = make_app(tmp_path / "instance", ORTHOGRAPHY_DIR=str(ortho))
+    result = app.test_cli_runner().invoke(args=["setup"])
+    assert result.exit_code == 0 and "recomputed" in result.output
+    with app.app_context(), get_db().Session() as s:
+        entry = s.scalar(select(Entry).where(Entry.public_id == "hre-000008"))
+        assert entry.sort_key != before
+        assert entry.sort_key == sort_key(entry.headword, get_state().rules["hre"])
+    get_state_close(app)
+    derive.rules_for.cache_clear()

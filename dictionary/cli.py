@@ -96,7 +96,7 @@ def setup_command() -> None:
             click.echo(f"Sort keys and letters recomputed for {changed} entries.")
         click.echo(f"Search index: {rebuild_with_progress()} entries indexed.")
         stamp_file.write_text(fingerprint)
-    elif not state.index.exists():
+    elif not state.index.is_current():  # missing, or written by an older schema
         click.echo(f"Search index: {rebuild_with_progress()} entries indexed.")
     else:
         drift = state.update()
@@ -127,8 +127,8 @@ def rebuild_with_progress() -> int:
 def update_command() -> None:
     """Repair drift: rewrite missing or stale documents, delete extra ones."""
     state = get_state()
-    if not state.index.exists():
-        click.echo("No index yet: building it.")
+    if not state.index.is_current():
+        click.echo("No index of the current format yet: building it.")
         click.echo(f"{rebuild_with_progress()} entries indexed.")
         return
     drift = state.update()

@@ -152,11 +152,14 @@ def make_document(doc: dict, rules: Rules | None) -> dict:
         _text_terms(lang, text, rules, fields, "hw", True, hw_words)
         _text_terms(lang, translation, rules, fields, "vi", True, vi_words)
     out: dict = {name: "\n".join(terms) for name, terms in fields.items() if terms}
-    # The loose words of each side, stored (not indexed): a multi-word prefix or typo is
-    # checked against them on a few candidates instead of walking unions of posting lists.
     out.update(id=doc["id"], lang=lang, headword=doc["headword"], glosses=glosses,
                variants=variants, updated=doc.get("updated", ""),
-               hw_words=" ".join(sorted(hw_words)), vi_words=" ".join(sorted(vi_words)))
+               # Columns (read per hit, ~1 µs, where unpickling stored fields costs ~30 µs):
+               # what a hit shows, and each side's loose words, against which a multi-word
+               # prefix or typo is checked on a few candidates.
+               hit=f"{doc['id']}\t{lang}\t{doc['headword']}".encode(),
+               hw_words=" ".join(sorted(hw_words)).encode(),
+               vi_words=" ".join(sorted(vi_words)).encode())
     return out
 
 

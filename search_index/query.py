@@ -167,8 +167,8 @@ class _Lookup:
                 return
             if docnum in self.found:
                 continue
-            f = self.searcher.stored_fields(docnum)
-            self.found[docnum] = Hit(f["id"], f["lang"], f["headword"], tier, SIDE_NAMES[side],
+            doc_id, lang, headword = self.column("hit")[docnum].decode("utf-8").split("\t", 2)
+            self.found[docnum] = Hit(doc_id, lang, headword, tier, SIDE_NAMES[side],
                                      form.text if form.typed_as else None)
 
     def all_of(self, fieldname: str, terms: list[str]) -> Matcher:
@@ -193,8 +193,16 @@ class _Lookup:
         words = self.vocab[side].words
         return all(f"{lang}:{w.loose}" in words for w in form.words[lang])
 
+    def column(self, name: str):
+        """A column reader, kept with the searcher: opening one loads the column's offset
+        table for every document, which only pays off when reused across queries."""
+        readers = self.searcher.__dict__.setdefault("_column_readers", {})
+        if name not in readers:
+            readers[name] = self.reader.column_reader(name)
+        return readers[name]
+
     def stored_words(self, docnum: int, side: str) -> list[str]:
-        return self.searcher.stored_fields(docnum)[f"{side}_words"].split()
+        return self.column(f"{side}_words")[docnum].decode("utf-8").split()
 
     def strict_tier(self, tier: str, form: _Form) -> None:
         strict = {"exact": 0, "tone": 1, "loose": 2}[tier]

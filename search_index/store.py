@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from whoosh import fields, formats, index
+from whoosh import columns, fields, formats, index
 from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
 from whoosh.analysis import RegexTokenizer
 from whoosh.searching import Searcher
@@ -80,8 +80,9 @@ def schema() -> fields.Schema:
         glosses=fields.STORED(),
         variants=fields.STORED(),
         updated=fields.STORED(),
-        hw_words=fields.STORED(),
-        vi_words=fields.STORED(),
+        hit=fields.COLUMN(columns.VarBytesColumn()),
+        hw_words=fields.COLUMN(columns.VarBytesColumn()),
+        vi_words=fields.COLUMN(columns.VarBytesColumn()),
     )
     for side in SIDES:
         for kind in STRICT:
@@ -105,6 +106,13 @@ class SearchIndex:
     def exists(self) -> bool:
         name = self._current_name()
         return bool(name) and index.exists_in(str(self.path / name))
+
+    def is_current(self) -> bool:
+        """Whether the index on disk has this code's schema (else it must be rebuilt)."""
+        if not self.exists():
+            return False
+        _, ix = self._open()
+        return sorted(ix.schema.names()) == sorted(schema().names())
 
     def _open(self) -> tuple[str, index.Index]:
         name = self._current_name()

@@ -266,3 +266,33 @@ def test_setup_recomputes_derived_keys_when_the_rules_change(tmp_path):
         assert entry.sort_key == sort_key(entry.headword, get_state().rules["hre"])
     get_state_close(app)
     derive.rules_for.cache_clear()
+
+
+def test_setup_rebuilds_an_index_of_an_older_format(live, monkeypatch):
+    """After an upgrade that changes the index schema, `make run` (setup) must not serve
+    from the old index: it sees the format differs and rebuilds."""
+    from search_index import store
+
+    runner = live.test_cli_runner()
+    with get_db().transaction() as s:
+        add_entry(s, "zabok", "hòa bình")
+    assert runner.invoke(args=["setup"]).exit_code == 0  # bundled data imported, stamped
+    index = get_state().index
+    assert index.is_current()
+    old_generation = (index.path / "CURRENT").read_text()
+
+    newer = store.schema
+
+    def upgraded_schema():  # what the next version of the code would write
+        s = newer()
+        s.add("added_in_a_later_version", store.fields.STORED())
+        return s
+
+    monkeypatch.setattr(store, "schema", upgraded_schema)
+    assert not index.is_current()
+    result = runner.invoke(args=["setup"])
+    assert result.exit_code == 0
+    assert "created" not in result.output  # nothing re-imported: only the index rebuilt
+    assert "Search index: 404 entries indexed." in result.output
+    assert index.is_current() and (index.path / "CURRENT").read_text() != old_generation
+    assert ids_for(live, "hoa binh") == ["hre-000001"]

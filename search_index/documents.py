@@ -10,7 +10,8 @@ Each side (``hw`` = Hrê/Co headword and variants, ``vi`` = Vietnamese glosses a
 translations) gets one field per key strictness: ``x`` exact, ``t`` toneless, ``l`` loose.
 Terms carry the language (``hre:``), so a language filter is a term lookup too, and a
 granularity marker: ``=`` the whole text (headword, variant or one gloss), no marker one word
-of it, ``+`` two adjacent words of it (``+mặt trời``), ``@`` one word of an example. A query
+of it, ``+`` two adjacent words of it (``+mặt trời``), ``@`` one word of an example, ``@+``
+two adjacent words of an example (loose keys only: examples rank last anyway). A query
 of several words looks its adjacent pairs up: pairs are rare where single syllables such as
 ``cái`` or ``con`` occur in thousands of glosses, so intersecting pairs stays cheap, and a
 pair keeps the words in order, as Vietnamese two-syllable words need.
@@ -30,7 +31,7 @@ from .orthography import Rules
 
 SIDES = ("hw", "vi")
 STRICT = ("x", "t", "l")
-WHOLE, WORD, PAIR, EXAMPLE = "=", "", "+", "@"
+WHOLE, WORD, PAIR, EXAMPLE, EXAMPLE_PAIR = "=", "", "+", "@", "@+"
 # Fuzzy: words shorter than this are not corrected (too many neighbours to mean anything).
 MIN_FUZZY_LEN = 3
 # Words at least this long tolerate two edits; shorter ones one.
@@ -130,10 +131,12 @@ def _text_terms(lang: str, text: str, rules: Rules | None, out: dict[str, set[st
         if wk.loose:
             for strict, key in zip(STRICT, wk):
                 out[f"{side}_{strict}"].add(term(lang, marker, key))
-    if not example:
-        for a, b in zip(words, words[1:]):
-            for strict, key_a, key_b in zip(STRICT, a, b):
-                out[f"{side}_{strict}"].add(term(lang, PAIR, f"{key_a} {key_b}"))
+    for a, b in zip(words, words[1:]):
+        if example:
+            out[f"{side}_l"].add(term(lang, EXAMPLE_PAIR, f"{a.loose} {b.loose}"))
+            continue
+        for strict, key_a, key_b in zip(STRICT, a, b):
+            out[f"{side}_{strict}"].add(term(lang, PAIR, f"{key_a} {key_b}"))
 
 
 def make_document(doc: dict, rules: Rules | None) -> dict:

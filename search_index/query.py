@@ -28,6 +28,7 @@ from whoosh.searching import Searcher
 from . import normalize
 from .documents import (
     EXAMPLE,
+    EXAMPLE_PAIR,
     MIN_FUZZY_LEN,
     WHOLE,
     WORD,
@@ -43,6 +44,7 @@ from .vocabulary import Vocabulary
 
 TIERS = ("exact", "tone", "loose", "prefix", "fuzzy")
 SIDE_NAMES = {"hw": "headword", "vi": "vi"}
+SIDES = tuple(SIDE_NAMES)
 # (side, granularity) in rank order inside one tier.
 STEPS = (("hw", WHOLE), ("vi", WHOLE), ("hw", WORD), ("vi", WORD), ("hw", EXAMPLE), ("vi", EXAMPLE))
 # Fuzzy runs only when the stricter tiers found fewer hits than this.
@@ -218,6 +220,13 @@ class _Lookup:
                     terms = [term(lang, WHOLE, form.keys[lang][strict])]
                 elif marker == WORD and form.words[lang]:
                     terms = phrase_terms(lang, [w[strict] for w in form.words[lang]])
+                elif len(form.words[lang]) > 1:
+                    # Phrases in examples are indexed by loose pairs only, so they are
+                    # matched (and labelled) at the loose tier.
+                    if tier != "loose":
+                        continue
+                    keys = [w.loose for w in form.words[lang]]
+                    terms = [term(lang, EXAMPLE_PAIR, f"{a} {b}") for a, b in zip(keys, keys[1:])]
                 else:
                     terms = [term(lang, marker, w[strict]) for w in form.words[lang]]
                 if terms:
@@ -308,14 +317,18 @@ class _Lookup:
                 self.add(stream, "fuzzy", side, form)
 
     def suggestions(self, forms: list[_Form], limit: int = 5) -> list[str]:
-        """Real words near the query ("Có phải bạn muốn tìm …?"), nearest first. Up to two
-        edits; best effort for two edits in short words (the map holds one deletion)."""
+        """Real words near the query words that the dictionary does not have ("Có phải bạn
+        muốn tìm …?"), nearest first. A word it has needs no correction, even if the whole
+        query found nothing. Up to two edits; best effort for two edits in short words (the
+        map holds one deletion)."""
         ranked: list[tuple[int, str, str, str]] = []
         for form in forms:
-            for side in ("hw", "vi"):
-                for lang in self.langs:
-                    for w in form.words[lang]:
-                        dist = min(max_distance(w.loose) + 1, 2)
+            for lang in self.langs:
+                for w in form.words[lang]:
+                    if any(f"{lang}:{w.loose}" in self.vocab[side].words for side in SIDES):
+                        continue
+                    dist = min(max_distance(w.loose) + 1, 2)
+                    for side in SIDES:
                         ranked += [(d, side, lang, t) for d, t in
                                    self.vocab[side].near(lang, w.loose, dist) if d > 0]
         shown: list[str] = []

@@ -156,7 +156,8 @@ class _Lookup:
 
     @cached_property
     def vocab(self) -> dict[str, Vocabulary]:
-        """The fuzzy maps, asked for only when a fuzzy tier or suggestions need them."""
+        """The vocabulary maps of this index generation: which words exist (``known``),
+        and their neighbours for the fuzzy tier and suggestions."""
         return self._vocabularies()
 
     @property
@@ -203,7 +204,7 @@ class _Lookup:
             readers[name] = self.reader.column_reader(name)
         return readers[name]
 
-    def stored_words(self, docnum: int, side: str) -> list[str]:
+    def loose_words(self, docnum: int, side: str) -> list[str]:
         return self.column(f"{side}_words")[docnum].decode("utf-8").split()
 
     def strict_tier(self, tier: str, form: _Form) -> None:
@@ -282,7 +283,7 @@ class _Lookup:
             if self.budget <= 0:
                 return
             self.budget -= 1
-            if test(set(self.stored_words(docnum, side)) - matched):
+            if test(set(self.loose_words(docnum, side)) - matched):
                 yield docnum
 
     def fuzzy_tier(self, form: _Form) -> None:

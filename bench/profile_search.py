@@ -22,6 +22,7 @@ import shutil
 import sys
 import tempfile
 import time
+from contextlib import suppress
 from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent)]
@@ -38,12 +39,10 @@ def index_for(entries: list[dict], rules: dict, args, profile_build: bool):
     meta = {"entries": args.entries, "seed": args.seed}
     if args.index_dir and not profile_build:
         d = Path(args.index_dir)
-        try:
+        with suppress(OSError, ValueError):  # no or unreadable metadata: build anew
             if json.loads((d / META).read_text()) == meta and SearchIndex(d / "index").exists():
                 print(f"reusing index in {d}", file=sys.stderr)
                 return SearchIndex(d / "index"), None
-        except (OSError, ValueError):
-            pass
     d = Path(args.index_dir) if args.index_dir else Path(tempfile.mkdtemp(prefix="search-prof-"))
     if args.index_dir:
         shutil.rmtree(d, ignore_errors=True)

@@ -113,15 +113,10 @@ def _vni_word(word: str) -> object:
             if tone is not None:
                 return None
             tone = _VNI_TONES[ch]
-        elif ch == "6" and _mark(out, _CIRCUMFLEX):
-            pass
-        elif ch == "7" and _horn(out):
-            pass
-        elif ch == "8" and _mark(out, {"a": "ă"}):
-            pass
         elif ch == "9" and "d" in out:
             out[out.index("d")] = "đ"
-        else:
+        elif not ((ch == "6" and _mark(out, _CIRCUMFLEX)) or (ch == "7" and _horn(out))
+                  or (ch == "8" and _mark(out, {"a": "ă"}))):
             return None  # a digit that is not a key here (covid19, 2024abc)
     return _finish(out, tone) if changed else _UNCHANGED
 

@@ -19,8 +19,8 @@ import gc
 import statistics
 import sys
 import time
-from contextlib import suppress
 from collections import defaultdict
+from contextlib import suppress
 from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent)]

@@ -27,7 +27,6 @@ __all__ = [
 #: MODIFIER LETTER APOSTROPHE: a Unicode *letter* (Lm), so tokenisers keep
 #: Hrê/Co words such as ``ʼbăh`` in one piece, unlike U+0027 or U+2019.
 APOSTROPHE = "\u02bc"
-_APOSTROPHE_VARIANTS = str.maketrans({c: APOSTROPHE for c in "'\u2019\u2018\u201b\u2032`\u00b4\uff07"})
 
 GRAVE, ACUTE, TILDE, HOOK, DOT = "\u0300", "\u0301", "\u0303", "\u0309", "\u0323"
 #: The five Vietnamese tone marks as combining characters (huyền sắc ngã hỏi nặng).
@@ -48,19 +47,44 @@ def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or _is_mark(ch)
 
 
+def _scan_unicode() -> tuple[str, dict[int, str | None]]:
+    """The combining marks as a regex class, and the table that maps white space to a space
+    and drops controls, format characters and lone surrogates (the same classes as
+    ``_is_mark`` and ``clean``'s rules, computed once so that each text is scanned in C).
+    Marks, controls and format characters lie only in planes 0, 1 and 14."""
+    marks, table = [], {}
+    wanted = {"Mn", "Mc", "Me", "Cc", "Cf", "Cs"}
+    for first, end in ((0, 0x20000), (0xE0000, 0xF0000)):
+        for code, cat in enumerate(map(unicodedata.category, map(chr, range(first, end))), first):
+            if cat in wanted:
+                if cat[0] == "M":
+                    marks.append(chr(code))
+                elif not chr(code).isspace():
+                    table[code] = None
+    table.update((code, " ") for code in range(0x3001) if chr(code).isspace())  # all below U+3001
+    ranges, start = [], None
+    for prev, ch in zip([None, *marks], [*marks, None]):
+        if start is None:
+            start = ch
+        elif ch is None or ord(ch) != ord(prev) + 1:
+            ranges.append(f"{re.escape(start)}-{re.escape(prev)}" if start != prev else re.escape(start))
+            start = ch
+    return "".join(ranges), table
+
+
+_MARK_CLASS, _CLEAN_TABLE = _scan_unicode()
+_CLEAN_TABLE.update({ord(c): APOSTROPHE for c in "'\u2019\u2018\u201b\u2032`\u00b4\uff07"})
+# A run of letters, digits and marks: ``[^\W_]`` is exactly str.isalnum().
+_WORD_RUN = re.compile(f"(?:[^\\W_]|[{_MARK_CLASS}])+")
+
+
 def _spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every maximal run of letters, digits and marks."""
-    spans, start = [], None
-    for i, ch in enumerate(text):
-        if _is_word_char(ch):
-            if start is None:
-                start = i
-        elif start is not None:
-            spans.append((start, i))
-            start = None
-    if start is not None:
-        spans.append((start, len(text)))
-    return spans
+    """(start, end) of every maximal run of letters, digits and marks.
+
+    >>> _spans("ơ̆k, ŏ̀t_2")
+    [(0, 3), (5, 8), (9, 10)]
+    """
+    return [m.span() for m in _WORD_RUN.finditer(text)]
 
 
 def _order_marks(nfd: str) -> str:
@@ -191,6 +215,7 @@ def place_tone(syllable: str, tone: str) -> str | None:
     return unicodedata.normalize("NFC", syllable[: at + 1] + tone + syllable[at + 1:])
 
 
+@functools.lru_cache(maxsize=100_000)  # words repeat: each distinct one is placed once
 def _canonical_tone(word: str) -> str:
     """Move a misplaced tone mark (hoà -> hòa) in one NFC word; leave non-Vietnamese alone."""
     nfd = unicodedata.normalize("NFD", word)
@@ -240,13 +265,8 @@ def clean(text: str) -> str:
     >>> clean("’bơ̆k") , clean("diʔ.L  dɔŋ"), clean("\\u0301")
     ('ʼbơ̆k', 'diʔ.L dɔŋ', '')
     """
-    chars = []
-    for ch in text:
-        if ch.isspace():
-            chars.append(" ")
-        elif unicodedata.category(ch) not in ("Cc", "Cf", "Cs"):  # controls, ZWJ/BOM, lone surrogates
-            chars.append(ch)
-    text = "".join(chars).translate(_APOSTROPHE_VARIANTS)
+    # White space to one space; controls, ZWJ/BOM and lone surrogates out; one apostrophe.
+    text = text.translate(_CLEAN_TABLE)
     text = unicodedata.normalize("NFD", text)
     text = unicodedata.normalize("NFC", _order_marks(text))
     # A mark at the start of the text or after a space has no letter to sit on.

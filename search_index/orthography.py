@@ -25,7 +25,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from . import normalize
@@ -56,6 +56,17 @@ class Rules:
     tone_marks: tuple[str, ...] = ()
     tailoring: str = ""
     letters: tuple[str, ...] = ()
+
+    def __hash__(self) -> int:
+        # Rules key the per-word caches, hit several times per query word: hash the fields
+        # once (kept out of pickles: str hashes differ between processes).
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = self.__dict__["_hash"] = hash(tuple(getattr(self, f.name) for f in fields(self)))
+        return h
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
 
     @classmethod
     def union(cls, rules: Iterable[Rules]) -> Rules:

@@ -89,7 +89,7 @@ class _Form:
 def _prepare(query: str, langs: Sequence[str], rules: dict[str, Rules]) -> list[_Form]:
     text = normalize.clean(query[: MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS]
     readings: list[tuple[str, str | None]] = [(text, None)]
-    readings += [(c, "typing") for c in typing_candidates(text)]
+    readings += [(c, "typing") for c in typing_candidates(text, is_clean=True)]
     forms = []
     for reading, typed_as in readings:
         per_lang = {lang: [word_keys(w, rules.get(lang)) for w in normalize.words(

@@ -9,6 +9,7 @@ only if every word that the decoder changed is a well-formed Vietnamese syllable
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from .normalize import ACUTE, DOT, GRAVE, HOOK, TILDE, _spans, clean, is_syllable, place_tone
 
@@ -73,6 +74,8 @@ def _finish(out: list[str], tone: str | None) -> str | None:
     return None
 
 
+# Query words repeat (a language has a few thousand syllables), so each is decoded once.
+@lru_cache(maxsize=50_000)
 def _telex_word(word: str) -> object:
     out: list[str] = []
     tone, changed = None, False
@@ -98,6 +101,7 @@ def _telex_word(word: str) -> object:
     return _finish(out, tone) if changed else _UNCHANGED
 
 
+@lru_cache(maxsize=50_000)
 def _vni_word(word: str) -> object:
     if not any(c.isalpha() for c in word):
         return _UNCHANGED  # a plain number such as 2024
@@ -121,9 +125,11 @@ def _vni_word(word: str) -> object:
     return _finish(out, tone) if changed else _UNCHANGED
 
 
-def _decode(text: str, word_decoder: Callable[[str], object], alphabet: str) -> str | None:
-    text = clean(text)
-    parts, last = [], 0
+def _decode(text: str, word_decoder: Callable[[str], object], alphabet: str,
+            is_clean: bool = False) -> str | None:
+    if not is_clean:
+        text = clean(text)
+    parts, last, changed = [], 0, False
     for start, end in _spans(text):
         word = text[start:end]
         parts.append(text[last:start])
@@ -137,13 +143,14 @@ def _decode(text: str, word_decoder: Callable[[str], object], alphabet: str) -> 
             continue
         if decoded is None:
             return None
+        changed = True
         if word.isupper() and len(word) > 1:
             decoded = decoded.upper()
         elif word[0].isupper():
             decoded = decoded[0].upper() + decoded[1:]
         parts.append(decoded)
     parts.append(text[last:])
-    return clean("".join(parts))
+    return clean("".join(parts)) if changed else text
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -169,16 +176,17 @@ def decode_vni(s: str) -> str | None:
     return _decode(s, _vni_word, _LETTERS + "0123456789")
 
 
-def typing_candidates(query: str) -> list[str]:
-    """Distinct Telex then VNI readings of ``query`` that differ from its clean form.
+def typing_candidates(query: str, *, is_clean: bool = False) -> list[str]:
+    """Distinct Telex then VNI readings of ``query`` that differ from its clean form
+    (``is_clean=True``: ``query`` is already ``clean``).
 
     >>> typing_candidates("tieengs"), typing_candidates("hoaf"), typing_candidates("ban")
     (['tiếng'], ['hòa'], [])
     """
-    base = clean(query)
+    base = query if is_clean else clean(query)
     found: list[str] = []
-    for decoder in (decode_telex, decode_vni):
-        reading = decoder(base)
+    for word_decoder, alphabet in ((_telex_word, _LETTERS), (_vni_word, _LETTERS + "0123456789")):
+        reading = _decode(base, word_decoder, alphabet, is_clean=True)
         if reading is not None and reading != base and reading not in found:
             found.append(reading)
     return found

@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         if not kinds:
             return 0
         all_queries = generate_queries(entries, rules, args.queries, args.seed, Vocabulary(entries, rules))
-        searcher = ix.searcher()
+        view = ix.view()
         langs = list(LANGS)
         extra = {"vocabularies": ix.vocabularies}
         t0 = time.perf_counter()
@@ -108,18 +108,18 @@ def main(argv: list[str] | None = None) -> int:
         for kind in kinds:
             queries = all_queries[kind]
             for q in queries[:WARMUP]:
-                search(searcher, q.text, langs, rules, limit=LIMIT, **extra)
+                search(view, q.text, langs, rules, limit=LIMIT, **extra)
             gc.collect()
             gc.freeze()
             times = []
             for q in queries:
                 t = time.perf_counter()
-                search(searcher, q.text, langs, rules, limit=LIMIT, **extra)
+                search(view, q.text, langs, rules, limit=LIMIT, **extra)
                 times.append(time.perf_counter() - t)
             profiler = cProfile.Profile()
             profiler.enable()
             for q in queries:
-                search(searcher, q.text, langs, rules, limit=LIMIT, **extra)
+                search(view, q.text, langs, rules, limit=LIMIT, **extra)
             profiler.disable()
             gc.unfreeze()
             slow = sorted(zip(times, (q.text for q in queries)), reverse=True)[:5]
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"p99 {1e3 * times[max(0, int(0.99 * len(times)) - 1)]:.3f} ms")
             print("slowest: " + "   ".join(f"{1e3 * t:.2f} ms {text!r}" for t, text in slow))
             show(profiler, args.top, args.sort, per=len(queries), unit="query")
-        searcher.close()
+        ix.close()
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -1,14 +1,15 @@
-"""From a plain entry dict to the terms of one Whoosh document (pure functions).
+"""From a plain entry dict to the lookup keys of one index document (pure functions).
 
-The dictionary package hands us plain dicts (never ORM objects)::
+The dictionary package hands us plain dicts (never ORM objects), their texts in storage form
+(``normalize.clean``, as the database keeps them)::
 
     {"id": "hre-000001", "lang": "hre", "headword": "...", "variants": [...],
      "glosses": ["nước", "..."], "examples": [("text", "Vietnamese translation"), ...],
      "updated": "2026-11-22T10:00:00"}
 
 Each side (``hw`` = Hrê/Co headword and variants, ``vi`` = Vietnamese glosses and example
-translations) gets one field per key strictness: ``x`` exact, ``t`` toneless, ``l`` loose.
-Terms carry the language (``hre:``), so a language filter is a term lookup too, and a
+translations) gets one key set per strictness: ``x`` exact, ``t`` toneless, ``l`` loose.
+A key carries the language (``hre:``), so a language filter is part of the lookup, and a
 granularity marker: ``=`` the whole text (headword, variant or one gloss), no marker one word
 of it, ``+`` two adjacent words of it (``+mặt trời``), ``@`` one word of an example, ``@+``
 two adjacent words of an example (loose keys only: examples rank last anyway). A query
@@ -16,10 +17,10 @@ of several words looks its adjacent pairs up: pairs are rare where single syllab
 ``cái`` or ``con`` occur in thousands of glosses, so intersecting pairs stays cheap, and a
 pair keeps the words in order, as Vietnamese two-syllable words need.
 
-Prefix and fuzzy search need no terms of their own: both work on the *vocabulary*, which
-the loose field's term dictionary already is (sorted, so a prefix is a range; see
-``query``), and the fuzzy map is built from it once per index generation (``vocabulary``).
-Keeping per-document terms to the three keys is what keeps a 100,000-entry build short.
+The six key sets travel in one column of the Whoosh document (``keys``), from which
+``tables`` builds the in-memory lookup tables of each segment. Prefix and fuzzy search need
+no keys of their own: both work on the vocabulary, the single-word loose keys (``tables``,
+``vocabulary``).
 """
 from __future__ import annotations
 
@@ -31,6 +32,11 @@ from .orthography import Rules
 
 SIDES = ("hw", "vi")
 STRICT = ("x", "t", "l")
+#: The key sets of a document, in the order the ``keys`` column holds them.
+KEY_FIELDS = tuple(f"{side}_{strict}" for side in SIDES for strict in STRICT)
+#: Separators inside the ``keys`` column: no key contains either (keys are words joined
+#: by single spaces).
+FIELD_SEP, KEY_SEP = "\t", "\n"
 WHOLE, WORD, PAIR, EXAMPLE, EXAMPLE_PAIR = "=", "", "+", "@", "@+"
 # Fuzzy: words shorter than this are not corrected (too many neighbours to mean anything).
 MIN_FUZZY_LEN = 3
@@ -103,7 +109,7 @@ def word_keys(word: str, rules: Rules | None) -> normalize.Keys:
 
 
 def text_keys(text: str, rules: Rules | None) -> tuple[normalize.Keys, tuple[normalize.Keys, ...]]:
-    """Keys of a whole text and of each of its words.
+    """Keys of a whole text (in storage form) and of each of its words.
 
     A whole text's key is its words' keys joined by one space, exactly as a query's whole key
     is built (``query._prepare``): punctuation never decides a match, and the words' keys
@@ -112,7 +118,7 @@ def text_keys(text: str, rules: Rules | None) -> tuple[normalize.Keys, tuple[nor
     >>> text_keys("Lại; ĐẾN", None)[0]
     Keys(exact='lại đến', toneless='lai đên', loose='lai den')
     """
-    words = tuple(word_keys(w, rules) for w in normalize.words(text, rules))
+    words = tuple(word_keys(w, rules) for w in normalize.words(text, rules, is_clean=True))
     return normalize.Keys(*(" ".join(k[i] for k in words) for i in range(3))), words
 
 
@@ -139,10 +145,26 @@ def _text_terms(lang: str, text: str, rules: Rules | None, out: dict[str, set[st
             out[f"{side}_{strict}"].add(term(lang, PAIR, f"{key_a} {key_b}"))
 
 
+def encode_keys(fields: dict[str, set[str]]) -> bytes:
+    """The ``keys`` column value: the six key sets, in ``KEY_FIELDS`` order.
+
+    >>> encode_keys({"hw_x": {"hre:=a", "hre:a"}, "vi_l": {"hre:b"}})
+    b'hre:=a\\nhre:a\\t\\t\\t\\t\\thre:b'
+    """
+    return FIELD_SEP.join(KEY_SEP.join(sorted(fields.get(name, ()))) for name in KEY_FIELDS).encode()
+
+
+def decode_keys(raw: bytes) -> Iterator[tuple[str, list[str]]]:
+    """(key field, keys) pairs of a ``keys`` column value, the inverse of ``encode_keys``."""
+    for name, block in zip(KEY_FIELDS, raw.decode("utf-8").split(FIELD_SEP)):
+        if block:
+            yield name, block.split(KEY_SEP)
+
+
 def make_document(doc: dict, rules: Rules | None) -> dict:
     """The Whoosh document (field name → value) for one entry dict."""
     lang = doc["lang"]
-    fields: dict[str, set[str]] = {f"{s}_{k}": set() for s in SIDES for k in STRICT}
+    fields: dict[str, set[str]] = {name: set() for name in KEY_FIELDS}
     variants = list(doc.get("variants", ()))
     glosses = list(doc.get("glosses", ()))
     hw_words: set[str] = set()
@@ -154,16 +176,15 @@ def make_document(doc: dict, rules: Rules | None) -> dict:
     for text, translation in doc.get("examples", ()):
         _text_terms(lang, text, rules, fields, "hw", True, hw_words)
         _text_terms(lang, translation, rules, fields, "vi", True, vi_words)
-    out: dict = {name: "\n".join(terms) for name, terms in fields.items() if terms}
-    out.update(id=doc["id"], lang=lang, headword=doc["headword"], glosses=glosses,
-               variants=variants, updated=doc.get("updated", ""),
-               # Columns (read per hit, ~1 µs, where unpickling stored fields costs ~30 µs):
-               # what a hit shows, and each side's loose words, against which a multi-word
-               # prefix or typo is checked on a few candidates.
-               hit=f"{doc['id']}\t{lang}\t{doc['headword']}".encode(),
-               hw_words=" ".join(sorted(hw_words)).encode(),
-               vi_words=" ".join(sorted(vi_words)).encode())
-    return out
+    return dict(
+        id=doc["id"], lang=lang, headword=doc["headword"], glosses=glosses,
+        variants=variants, updated=doc.get("updated", ""),
+        keys=encode_keys(fields),
+        # What a hit shows, and each side's loose words, against which a multi-word prefix
+        # or typo is checked on a few candidates.
+        hit=f"{doc['id']}\t{lang}\t{doc['headword']}".encode(),
+        hw_words=" ".join(sorted(hw_words)).encode(),
+        vi_words=" ".join(sorted(vi_words)).encode())
 
 
 def iter_documents(docs: Iterable[dict], rules: dict[str, Rules]) -> Iterator[dict]:

@@ -1,4 +1,4 @@
-"""Tiered two-way lookup over the Whoosh index: one box, both directions.
+"""Tiered two-way lookup over the index's lookup tables: one box, both directions.
 
 A query is cleaned by the same text rules as the data, then tried tier by tier, strictest
 first: ``exact`` > ``tone`` (same letters, other tones) > ``loose`` (no marks at all) >
@@ -8,22 +8,19 @@ texts before single words before example words, then dictionary order (documents
 written in ICU order). If the query reads as Telex or VNI typing (``tieengs``), the decoded
 form is tried at every tier too.
 
-Every step is a term lookup whose matcher is read lazily and stopped once ``limit`` hits are
-in hand: no wildcard expansion over the lexicon, no scoring, no full count of the matches.
-Several words are looked up as adjacent pairs; a prefix walks the sorted term dictionary;
-a typo is looked up in the vocabulary map (``vocabulary``).
+Every step is a key lookup in the in-memory tables (``tables``) whose documents are read
+lazily and stopped once ``limit`` hits are in hand: no wildcard expansion over the lexicon,
+no scoring, no full count of the matches. Several words are looked up as adjacent pairs;
+a prefix walks the sorted keys; a typo is looked up in the vocabulary map (``vocabulary``).
 """
 from __future__ import annotations
 
+import bisect
 import heapq
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import islice
-
-from whoosh.matching import IntersectionMatcher, Matcher, NullMatcher, UnionMatcher
-from whoosh.reading import IndexReader, TermNotFound
-from whoosh.searching import Searcher
 
 from . import normalize
 from .documents import (
@@ -39,6 +36,7 @@ from .documents import (
     word_keys,
 )
 from .orthography import Rules
+from .tables import TableView
 from .typing_decode import typing_candidates
 from .vocabulary import Vocabulary
 
@@ -107,48 +105,45 @@ def _prepare(query: str, langs: Sequence[str], rules: dict[str, Rules]) -> list[
     return forms
 
 
-def _postings(reader: IndexReader, fieldname: str, text: str) -> Matcher:
-    try:
-        return reader.postings(fieldname, text)
-    except TermNotFound:
-        return NullMatcher()
+def _union(lists: list[Sequence[int]]) -> Iterator[int]:
+    """Documents in any of the ascending ``lists``, ascending, each once."""
+    live = [docs for docs in lists if docs]
+    if len(live) <= 1:
+        return iter(live[0] if live else ())
+    return _distinct(heapq.merge(*live))
 
 
-def _union(matchers: list[Matcher]) -> Matcher:
-    live = [m for m in matchers if m.is_active()]
-    if not live:
-        return NullMatcher()
-    while len(live) > 1:
-        live = [UnionMatcher(a, b) for a, b in zip(live[::2], live[1::2])] + (
-            [live[-1]] if len(live) % 2 else []
-        )
-    return live[0]
+def _distinct(docnums: Iterable[int]) -> Iterator[int]:
+    last = None
+    for d in docnums:
+        if d != last:
+            yield d
+            last = d
 
 
-def _intersection(matchers: list[Matcher]) -> Matcher:
-    if not matchers or not all(m.is_active() for m in matchers):
-        return NullMatcher()
-    m = matchers[0]
-    for other in matchers[1:]:
-        m = IntersectionMatcher(m, other)
-    return m
+def _intersection(lists: list[Sequence[int]]) -> Iterator[int]:
+    """Documents in all of the ascending ``lists``: the shortest list is walked and the
+    others probed by bisection, so a long list (``cái``, ``con``) costs a few steps per
+    candidate, not a walk."""
+    if not lists or not all(lists):
+        return iter(())
+    shortest, *others = sorted(lists, key=len)
+    return (d for d in shortest if all(_contains(o, d) for o in others))
 
 
-def _ids(m: Matcher) -> Iterator[int]:
-    while m.is_active():
-        yield m.id()
-        m.next()
+def _contains(docs: Sequence[int], d: int) -> bool:
+    i = bisect.bisect_left(docs, d)
+    return i < len(docs) and docs[i] == d
 
 
 class _Lookup:
     """One search: state shared by the tiers (what was found, what is still needed)."""
 
-    def __init__(self, searcher: Searcher, langs: Sequence[str], rules: dict[str, Rules],
+    def __init__(self, view: TableView, langs: Sequence[str], rules: dict[str, Rules],
                  limit: int, vocabularies: Callable[[], dict[str, Vocabulary]]) -> None:
-        self.searcher = searcher
+        self.view = view
         self.rules = rules
         self._vocabularies = vocabularies
-        self.reader = searcher.reader()
         self.langs = langs
         self.limit = limit
         self.found: dict[int, Hit] = {}
@@ -164,28 +159,21 @@ class _Lookup:
     def full(self) -> bool:
         return len(self.found) > self.limit  # one extra tells us there is more
 
-    def add(self, docnums: Iterator[int], tier: str, side: str, form: _Form) -> None:
+    def add(self, docnums: Iterable[int], tier: str, side: str, form: _Form) -> None:
         for docnum in docnums:
             if self.full:
                 return
             if docnum in self.found:
                 continue
-            doc_id, lang, headword = self.column("hit")[docnum].decode("utf-8").split("\t", 2)
+            doc_id, lang, headword = self.view.hit(docnum)
             self.found[docnum] = Hit(doc_id, lang, headword, tier, SIDE_NAMES[side],
                                      form.text if form.typed_as else None)
 
-    def all_of(self, fieldname: str, terms: list[str]) -> Matcher:
-        """Documents having every term, rarest term first: the intersection then skips
-        through the long lists (``cái``, ``con``) block by block instead of walking them."""
+    def all_of(self, fieldname: str, terms: list[str]) -> Iterable[int]:
+        """Documents having every key (``_intersection``)."""
         if len(terms) == 1:
-            return _postings(self.reader, fieldname, terms[0])
-        by_size = []
-        for t in terms:
-            df = self.reader.doc_frequency(fieldname, t)
-            if not df:
-                return NullMatcher()
-            by_size.append((df, t))
-        return _intersection([_postings(self.reader, fieldname, t) for _, t in sorted(by_size)])
+            return self.view.postings(fieldname, terms[0])
+        return _intersection([self.view.postings(fieldname, t) for t in terms])
 
     def known(self, side: str, lang: str, form: _Form) -> bool:
         """Whether every query word occurs as a word on this side. If one does not, no whole
@@ -196,16 +184,8 @@ class _Lookup:
         words = self.vocab[side].words
         return all(f"{lang}:{w.loose}" in words for w in form.words[lang])
 
-    def column(self, name: str):
-        """A column reader, kept with the searcher: opening one loads the column's offset
-        table for every document, which only pays off when reused across queries."""
-        readers = self.searcher.__dict__.setdefault("_column_readers", {})
-        if name not in readers:
-            readers[name] = self.reader.column_reader(name)
-        return readers[name]
-
     def loose_words(self, docnum: int, side: str) -> list[str]:
-        return self.column(f"{side}_words")[docnum].decode("utf-8").split()
+        return self.view.loose_words(docnum, side)
 
     def strict_tier(self, tier: str, form: _Form) -> None:
         strict = {"exact": 0, "tone": 1, "loose": 2}[tier]
@@ -232,7 +212,7 @@ class _Lookup:
                     terms = [term(lang, marker, w[strict]) for w in form.words[lang]]
                 if terms:
                     per_lang.append(self.all_of(fieldname_of[side], terms))
-            self.add(_ids(_union(per_lang)), tier, side, form)
+            self.add(_union(per_lang), tier, side, form)
 
     def _sorted_prefix_docs(self, fieldname: str, prefixes: dict[str, str]) -> Iterator[int]:
         """Documents of the terms starting with each language's prefix (``lang → prefix``),
@@ -241,10 +221,10 @@ class _Lookup:
         streams = []
         for lang, prefix in prefixes.items():
             cut = len(lang) + 1
-            terms = islice(self.reader.expand_prefix(fieldname, prefix), MAX_EXPANSION)
-            streams.append(((raw[cut:], raw) for raw in terms))
-        for _, raw in heapq.merge(*streams):
-            yield from _ids(_postings(self.reader, fieldname, raw))
+            keys = islice(self.view.expand_prefix(fieldname, prefix), MAX_EXPANSION)
+            streams.append(((key[cut:], key) for key in keys))
+        for _, key in heapq.merge(*streams):
+            yield from self.view.postings(fieldname, key)
 
     def prefix_tier(self, form: _Form) -> None:
         """Texts, then words, that start with what was typed (autocomplete), in dictionary
@@ -275,11 +255,11 @@ class _Lookup:
                         set(complete)))
             self.add(heapq.merge(*streams), "prefix", side, form)
 
-    def verified(self, m: Matcher, side: str, test: Callable[[set[str]], bool],
+    def verified(self, docnums: Iterable[int], side: str, test: Callable[[set[str]], bool],
                  matched: set[str]) -> Iterator[int]:
-        """Documents of ``m`` whose other loose words (besides ``matched``) pass ``test``.
+        """Documents of ``docnums`` whose other loose words (besides ``matched``) pass ``test``.
         All such checks of one search share a budget of MAX_VERIFY candidate reads."""
-        for docnum in _ids(m):
+        for docnum in docnums:
             if self.budget <= 0:
                 return
             self.budget -= 1
@@ -311,9 +291,9 @@ class _Lookup:
                         lambda rest, typo=typo, dist=dist: any(
                             edit_distance(typo, w, dist) <= dist for w in rest),
                         set(others)))
-            # Nearest words first; a word's postings are opened only when it is reached.
+            # Nearest words first; a word's documents are looked up only when it is reached.
             self.add((n for _, t in sorted(near)
-                      for n in _ids(_postings(self.reader, f"{side}_l", t))), "fuzzy", side, form)
+                      for n in self.view.postings(f"{side}_l", t)), "fuzzy", side, form)
             for stream in streams:
                 self.add(stream, "fuzzy", side, form)
 
@@ -343,10 +323,10 @@ class _Lookup:
 
     def _display_form(self, side: str, lang: str, word_term: str) -> str | None:
         """The word as written (with its marks) in the first entry that has it."""
-        m = _postings(self.reader, f"{side}_l", word_term)
-        if not m.is_active():
+        docs = self.view.postings(f"{side}_l", word_term)
+        if not docs:
             return None
-        f = self.searcher.stored_fields(m.id())
+        f = self.view.stored_fields(docs[0])
         texts = [f["headword"], *f["variants"]] if side == "hw" else f["glosses"]
         rules = self.rules.get(lang)
         word = word_term[len(lang) + 1 :]
@@ -357,14 +337,14 @@ class _Lookup:
         return None
 
 
-def fresh_vocabularies(searcher: Searcher) -> dict[str, Vocabulary]:
+def fresh_vocabularies(view: TableView) -> dict[str, Vocabulary]:
     vocab = {side: Vocabulary(f"{side}_l") for side in ("hw", "vi")}
     for v in vocab.values():
-        v.refresh(searcher.reader(), generation=None)
+        v.refresh(view, generation=None)
     return vocab
 
 
-def search(searcher: Searcher, query: str, langs: Sequence[str], rules: dict[str, Rules],
+def search(view: TableView, query: str, langs: Sequence[str], rules: dict[str, Rules],
            limit: int = 20,
            vocabularies: Callable[[], dict[str, Vocabulary]] | None = None) -> Results:
     """Tiered lookup; never raises on any query text."""
@@ -373,8 +353,8 @@ def search(searcher: Searcher, query: str, langs: Sequence[str], rules: dict[str
     results = Results(query=normalize.clean(query[:MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS])
     if not forms or not langs:
         return results
-    look = _Lookup(searcher, langs, rules, limit,
-                   vocabularies or (lambda: fresh_vocabularies(searcher)))
+    look = _Lookup(view, langs, rules, limit,
+                   vocabularies or (lambda: fresh_vocabularies(view)))
     for tier in TIERS:
         if tier == "fuzzy" and len(look.found) >= THIN:
             break

@@ -24,14 +24,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from whoosh import columns, fields, formats, index
+from whoosh import columns, fields, index
 from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
-from whoosh.analysis import RegexTokenizer
 from whoosh.searching import Searcher
 
-from .documents import SIDES, STRICT
+from .documents import SIDES
 from .orthography import Rules
 from .query import Results, search
+from .tables import TableCache, TableView
 from .vocabulary import Vocabulary
 
 CURRENT = "CURRENT"
@@ -65,13 +65,6 @@ class IndexMissing(RuntimeError):
     """No index has been built yet (run `flask --app dictionary search rebuild`)."""
 
 
-class _Terms(fields.FieldType):
-    """Pre-computed terms, one per line; existence only (no frequencies, no positions)."""
-
-    def __init__(self) -> None:
-        super().__init__(formats.Existence(), RegexTokenizer(r"[^\n]+"))
-
-
 def schema() -> fields.Schema:
     s = fields.Schema(
         id=fields.ID(stored=True, unique=True),
@@ -80,13 +73,13 @@ def schema() -> fields.Schema:
         glosses=fields.STORED(),
         variants=fields.STORED(),
         updated=fields.STORED(),
+        # The lookup keys (documents.encode_keys), read into ``tables``; what a hit shows;
+        # each side's loose words.
+        keys=fields.COLUMN(columns.VarBytesColumn()),
         hit=fields.COLUMN(columns.VarBytesColumn()),
         hw_words=fields.COLUMN(columns.VarBytesColumn()),
         vi_words=fields.COLUMN(columns.VarBytesColumn()),
     )
-    for side in SIDES:
-        for kind in STRICT:
-            s.add(f"{side}_{kind}", _Terms())
     return s
 
 
@@ -94,6 +87,7 @@ class SearchIndex:
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
         self._local = threading.local()
+        self._tables = TableCache()
         self._vocabularies = {side: Vocabulary(f"{side}_l") for side in SIDES}
 
     # ---- generations -------------------------------------------------------------------
@@ -207,27 +201,36 @@ class SearchIndex:
             s.close()
         local.name, ix = self._open()
         local.searcher = s = ix.searcher()
+        local.view = None
         return s
+
+    def view(self) -> TableView:
+        """This thread's lookup tables, in step with its searcher (``tables``)."""
+        s = self.searcher()
+        local = self._local
+        if getattr(local, "view", None) is None:
+            local.view = self._tables.view(local.name, s.reader(), s)
+        return local.view
 
     def vocabularies(self) -> dict[str, Vocabulary]:
         """The fuzzy maps of the current index, shared by all threads of this process and
         updated (incrementally) when the index changed."""
-        s = self.searcher()
-        generation = (self._local.name, s.reader().generation())
+        view = self.view()
+        generation = (self._local.name, self._local.searcher.reader().generation())
         for vocab in self._vocabularies.values():
-            vocab.refresh(s.reader(), generation)
+            vocab.refresh(view, generation)
         return self._vocabularies
 
     def search(self, query: str, langs: Sequence[str], rules: dict[str, Rules],
                limit: int = 20) -> Results:
-        """Tiered lookup with this thread's searcher and the shared fuzzy maps."""
-        return search(self.searcher(), query, langs, rules, limit, self.vocabularies)
+        """Tiered lookup with this thread's tables and the shared fuzzy maps."""
+        return search(self.view(), query, langs, rules, limit, self.vocabularies)
 
     def close(self) -> None:
         s = getattr(self._local, "searcher", None)
         if s is not None:
             s.close()
-            self._local.searcher = None
+            self._local.searcher = self._local.view = None
 
     def doc_count(self) -> int:
         return self.searcher().doc_count()

@@ -3,48 +3,22 @@
 Fuzzy matching is a question about the vocabulary, not about documents: which indexed words
 lie within one or two edits of what was typed. So instead of writing deletion terms into
 every document (that multiplied the index size and build time), the map is built from the
-loose fields' term dictionaries — the distinct words — once per index generation, and after
+loose key tables' single words (``TableView.words``) once per index generation, and after
 a write only the words that appeared or disappeared are added or removed.
 
 A query word's own deletions are looked up in the map; every word found shares a variant
 with it and is then checked with the real (optimal string alignment) distance. Words are
-kept as index terms (``hre:tieng``), so a match can be read straight from the postings.
+kept as lookup keys (``hre:tieng``), so a match can be looked up as it is.
 """
 from __future__ import annotations
 
 import threading
 from collections import defaultdict
 
-from whoosh.reading import IndexReader
-
-from .documents import EXAMPLE, MIN_FUZZY_LEN, PAIR, WHOLE, deletes, edit_distance, max_distance
+from .documents import MIN_FUZZY_LEN, deletes, edit_distance, max_distance
+from .tables import TableView
 
 _UNSET = object()  # generation of a map that was never filled
-
-# Term bytes of the markers that are not single words.
-_NOT_WORDS = {WHOLE.encode(), PAIR.encode(), EXAMPLE.encode()}
-_DIGITS = {bytes([d]) for d in range(0x30, 0x3A)}
-assert all(m < b"0" or b"9" < m < b"A" for m in _NOT_WORDS)  # the ranges below skip them
-
-
-def indexed_words(reader: IndexReader, fieldname: str) -> set[str]:
-    """The single-word terms of a loose field (``lang:word``), without whole texts, word
-    pairs or example words.
-
-    Those other terms are most of the dictionary, and their markers (``+ = @``) sort before
-    letters, so each language's words are read as two ranges that skip them: digits, then
-    everything from ``A`` on.
-    """
-    words: set[str] = set()
-    for raw_lang in reader.lexicon("lang"):
-        tag = raw_lang + b":"
-        for start, inside in ((tag + b"0", _DIGITS), (tag + b"A", None)):
-            for field, raw in reader.terms_from(fieldname, start):
-                first = raw[len(tag) : len(tag) + 1]
-                if field != fieldname or not raw.startswith(tag) or (inside and first not in inside):
-                    break
-                words.add(raw.decode("utf-8"))
-    return words
 
 
 class Vocabulary:
@@ -65,12 +39,12 @@ class Vocabulary:
         dist = max_distance(word) if len(word) >= MIN_FUZZY_LEN else 0
         return {f"{lang}:{v}" for v in deletes(word, dist) | {word}}
 
-    def refresh(self, reader: IndexReader, generation: object) -> None:
-        """Bring the map in step with ``reader`` (cheap when little changed)."""
+    def refresh(self, view: TableView, generation: object) -> None:
+        """Bring the map in step with ``view`` (cheap when little changed)."""
         with self._lock:
             if generation == self.generation:
                 return
-            current = indexed_words(reader, self.fieldname)
+            current = view.words(self.fieldname)
             for term in self.words - current:
                 for v in self._variants(term):
                     bucket = self.variants.get(v)

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from dictionary.db import get_db
 from dictionary.indexing import get_state
 from dictionary.models import DRAFT, Entry, Example, IndexQueue, Language, Sense, Variant
-from search_index import search
 from search_index.store import LOCK
+from search_index.documents import KEY_FIELDS
 
 # Synthetic forms only (never real Hrê/Co words).
 FORMS = ["zabok", "zʼbơ̆k", "zimlu", "zoŋat", "zupra", "zekka"]
@@ -47,21 +47,15 @@ def exact_ids(app, query) -> list[str]:
 
 
 def index_snapshot(index) -> dict:
-    """Everything the index holds: stored fields and every posting, keyed by entry id."""
-    s = index.searcher()
-    r = s.reader()
-    ids = {n: f["id"] for n, f in r.iter_docs()}
-    snap = {"stored": {f["id"]: f for _, f in r.iter_docs()}}
-    for field in r.schema.names():
-        if field in ("id",) or not r.schema[field].indexed:
-            continue
-        postings = set()
-        for text in r.lexicon(field):
-            m = r.postings(field, text)
-            while m.is_active():
-                postings.add((text, ids[m.id()]))
-                m.next()
-        snap[field] = postings
+    """Everything the index holds for its live documents, keyed by entry id: stored fields,
+    and every key of the lookup tables with the documents it finds."""
+    view = index.view()
+    reader = index.searcher().reader()
+    snap: dict = {"stored": {f["id"]: f for _, f in reader.iter_docs()}}
+    for field in KEY_FIELDS:
+        snap[field] = {(key, view.hit(d)[0])
+                       for tables, _, _ in view.leaves for key in tables.tables.get(field, ())
+                       for d in view.postings(field, key)}
     return snap
 
 

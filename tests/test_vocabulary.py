@@ -7,7 +7,7 @@ import pytest
 
 from search_index import SearchIndex, make_document
 from search_index.orthography import load_rules
-from search_index.vocabulary import Vocabulary, indexed_words
+from search_index.vocabulary import Vocabulary
 
 RULES = load_rules(Path(__file__).resolve().parent.parent / "data" / "orthography")
 
@@ -28,16 +28,16 @@ def index(tmp_path):
 
 
 def test_indexed_words_are_single_words_only(index):
-    reader = index.searcher().reader()
-    assert indexed_words(reader, "vi_l") == {"hre:con", "hre:cho", "hre:den", "hre:9",
+    view = index.view()
+    assert view.words("vi_l") == {"hre:con", "hre:cho", "hre:den", "hre:9",
                                               "cua:tieng", "cua:noi"}
     # no whole texts (=), pairs (+) or example words (@)
-    assert indexed_words(reader, "hw_l") == {"hre:zabok", "hre:2x", "cua:zapa"}
+    assert view.words("hw_l") == {"hre:zabok", "hre:2x", "cua:zapa"}
 
 
 def test_near_finds_typos_including_transpositions(index):
     vocab = Vocabulary("vi_l")
-    vocab.refresh(index.searcher().reader(), generation=1)
+    vocab.refresh(index.view(), generation=1)
     assert vocab.near("cua", "tiegn", 1) == [(1, "cua:tieng")]  # transposition = one edit
     assert vocab.near("cua", "tieng", 1) == [(0, "cua:tieng")]
     assert vocab.near("cua", "tieg", 1) == [(1, "cua:tieng")]  # deletion
@@ -49,22 +49,23 @@ def test_near_finds_typos_including_transpositions(index):
 
 def test_refresh_adds_and_removes_only_what_changed(index):
     vocab = Vocabulary("vi_l")
-    vocab.refresh(index.searcher().reader(), generation=1)
+    vocab.refresh(index.view(), generation=1)
     before = dict(vocab.variants)
     with index.write_lock(1):
         index.write([doc("hre-2", "hre", "zimlu", "nước")], ["cua-1"])
-    vocab.refresh(index.searcher().reader(), generation=2)
+    vocab.refresh(index.view(), generation=2)
     assert vocab.near("hre", "nuoc", 1) == [(0, "hre:nuoc")]
     assert vocab.variants["hre:con"] == before["hre:con"]  # untouched words stay as they were
-    # Whoosh keeps a deleted document's terms until its segment is merged, so the map may
-    # still know "tieng"; its postings skip deleted documents, so nothing is found:
+    # A deleted document's keys stay in its segment's tables until the segment is merged
+    # away, so the map may still know "tieng"; lookups skip deleted documents, so nothing
+    # is found:
     found = index.search("tiegn", ["cua"], RULES)
     assert found.hits == [] and found.suggestions == []
     # After a rebuild (one merged segment) the word is gone from the map too.
     with index.write_lock(1):
         index.build([doc("hre-1", "hre", "zabok", "con chó đen"), doc("hre-2", "hre", "zimlu", "nước")])
-    vocab.refresh(index.searcher().reader(), generation=3)
+    vocab.refresh(index.view(), generation=3)
     assert "cua:tieng" not in vocab.words and "cua:ieng" not in vocab.variants
     assert vocab.near("cua", "tieng", 1) == []
-    vocab.refresh(index.searcher().reader(), generation=3)  # same generation: no work
+    vocab.refresh(index.view(), generation=3)  # same generation: no work
     assert vocab.generation == 3

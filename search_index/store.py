@@ -35,6 +35,11 @@ from .tables import TableCache, TableView
 from .vocabulary import Vocabulary
 
 CURRENT = "CURRENT"
+# How often (seconds) a thread looks on disk for writes by other processes; writes made in
+# this process are seen at once. The look (CURRENT plus Whoosh's table of contents) costs
+# more than a lookup, so it is not repeated per query.
+CHECK_INTERVAL = 0.25
+_writes: dict[str, int] = {}  # index path → writes made through this process
 INLINE_LIMIT = 8
 LOCK = "write.lock"
 
@@ -86,6 +91,7 @@ def schema() -> fields.Schema:
 class SearchIndex:
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
+        self._key = str(self.path.resolve())
         self._local = threading.local()
         self._tables = TableCache()
         self._vocabularies = {side: Vocabulary(f"{side}_l") for side in SIDES}
@@ -143,11 +149,17 @@ class SearchIndex:
         if not upserts and not deletes:
             return
         _, ix = self._open()
-        with ix.writer(codec=codec()) as w:
-            for doc_id in deletes:
-                w.delete_by_term("id", doc_id)
-            for doc in upserts:
-                w.update_document(**doc)
+        try:
+            with ix.writer(codec=codec()) as w:
+                for doc_id in deletes:
+                    w.delete_by_term("id", doc_id)
+                for doc in upserts:
+                    w.update_document(**doc)
+        finally:
+            self._written()
+
+    def _written(self) -> None:
+        _writes[self._key] = _writes.get(self._key, 0) + 1
 
     def build(self, documents: Iterable[dict]) -> int:
         """Build a fresh generation from ``documents`` (in display order) and swap it in.
@@ -168,6 +180,7 @@ class SearchIndex:
             tmp = self.path / f"{CURRENT}.tmp"
             tmp.write_text(name)
             os.replace(tmp, self.path / CURRENT)
+            self._written()
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
             raise
@@ -187,18 +200,25 @@ class SearchIndex:
     def searcher(self) -> Searcher:
         """This thread's searcher, reopened only when the index has changed.
 
-        Opening a searcher costs more than a lookup, so it is kept between requests; the
-        check is one small file read plus Whoosh's generation check. On change we reopen
+        Opening a searcher costs more than a lookup, so it is kept between requests. Writes
+        through this process are noticed at once; writes by other processes at the next
+        check on disk (one small file read plus Whoosh's generation check), made at most
+        every CHECK_INTERVAL seconds. On change we reopen
         rather than ``refresh()``: whoosh's refresh reuses a segment's reader when only its
         deletions changed, and deleted entries would stay visible.
         """
         local = self._local
-        name = self._current_name()
         s: Searcher | None = getattr(local, "searcher", None)
+        writes, now = _writes.get(self._key, 0), time.monotonic()
+        if s is not None and local.writes == writes and now < local.checked + CHECK_INTERVAL:
+            return s
+        local.writes, local.checked = writes, now
+        name = self._current_name()
         if s is not None and getattr(local, "name", None) == name and s.up_to_date():
             return s
         if s is not None:
             s.close()
+            local.searcher = None
         local.name, ix = self._open()
         local.searcher = s = ix.searcher()
         local.view = None

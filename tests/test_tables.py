@@ -1,0 +1,97 @@
+"""The in-memory lookup tables (search_index/tables.py) over a real Whoosh index in tmp_path."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from search_index import SearchIndex, make_document
+from search_index.orthography import load_rules
+from search_index.store import CHECK_INTERVAL
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = load_rules(ROOT / "data" / "orthography")
+
+
+def doc(i: str, headword: str, *glosses: str) -> dict:
+    return make_document({"id": i, "lang": "hre", "headword": headword, "glosses": list(glosses)},
+                         RULES["hre"])
+
+
+@pytest.fixture
+def index(tmp_path):
+    ix = SearchIndex(tmp_path / "index")
+    with ix.write_lock(1):
+        ix.build([doc("hre-1", "zabok", "con chó"), doc("hre-2", "zabu", "con mèo"),
+                  doc("hre-3", "zaxi", "cây")])
+    yield ix
+    ix.close()
+
+
+def ids(view, field: str, key: str) -> list[str]:
+    return [view.hit(d)[0] for d in view.postings(field, key)]
+
+
+def test_postings_span_segments_and_skip_deleted_documents(index):
+    assert ids(index.view(), "vi_l", "hre:con") == ["hre-1", "hre-2"]
+    with index.write_lock(1):
+        index.write([doc("hre-4", "zazo", "con gà")], ["hre-2"])
+    view = index.view()
+    assert len(view.leaves) == 2  # the new document is in a segment of its own
+    found = view.postings("vi_l", "hre:con")
+    assert list(found) == sorted(found)
+    assert ids(view, "vi_l", "hre:con") == ["hre-1", "hre-4"]
+    assert ids(view, "hw_x", "hre:=zabu") == []  # deleted: its keys linger, unseen
+    assert view.hit(view.postings("hw_l", "hre:=zazo")[0]) == ("hre-4", "hre", "zazo")
+    assert view.loose_words(view.postings("hw_l", "hre:=zazo")[0], "vi") == ["con", "ga"]
+
+
+def test_a_segment_is_read_once_and_shared_by_later_views(index):
+    first = index.view()
+    base = first.leaves[0][0]
+    with index.write_lock(1):
+        index.write([doc("hre-4", "zazo", "gà")], ["hre-3"])
+    later = index.view()
+    assert later is not first
+    assert later.leaves[0][0] is base  # the old segment's tables were not read again
+    assert later.leaves[0][2] != first.leaves[0][2]  # but its deletions are the new ones
+    assert ids(first, "hw_l", "hre:=zaxi") == ["hre-3"]  # an older view stays consistent
+
+
+def test_expand_prefix_merges_segments_in_order_each_key_once(index):
+    with index.write_lock(1):
+        index.write([doc("hre-4", "zabok", "chó")], [])  # "zabok" now in two segments
+    keys = list(index.view().expand_prefix("hw_l", "hre:=zab"))
+    assert keys == ["hre:=zabok", "hre:=zabu"]
+    assert list(index.view().expand_prefix("hw_l", "hre:=zz")) == []
+
+
+def test_words_are_single_word_keys(index):
+    assert index.view().words("vi_l") == {"hre:con", "hre:cho", "hre:meo", "hre:cay"}
+
+
+def test_an_empty_index_has_empty_tables(tmp_path):
+    ix = SearchIndex(tmp_path / "index")
+    with ix.write_lock(1):
+        ix.build([])
+    view = ix.view()
+    assert view.postings("hw_x", "hre:=zabok") == () and view.words("hw_l") == set()
+    assert ix.search("zabok", ["hre"], RULES).hits == []
+
+
+def test_writes_of_another_process_are_seen_after_the_check_interval(index):
+    assert ids(index.view(), "hw_l", "hre:=zoru") == []
+    script = (
+        "import sys; from search_index import SearchIndex, make_document;"
+        "from search_index.orthography import load_rules;"
+        "r = load_rules(sys.argv[2])['hre']; ix = SearchIndex(sys.argv[1]);"
+        "d = make_document({'id': 'hre-9', 'lang': 'hre', 'headword': 'zoru', 'glosses': []}, r);"
+        "lock = ix.write_lock(5); lock.__enter__(); ix.write([d], [])"
+    )
+    subprocess.run([sys.executable, "-c", script, str(index.path), str(ROOT / "data" / "orthography")],
+                   check=True, cwd=ROOT)
+    time.sleep(CHECK_INTERVAL + 0.05)
+    assert ids(index.view(), "hw_l", "hre:=zoru") == ["hre-9"]

@@ -82,6 +82,7 @@ class _Form:
     typed_as: str | None
     keys: dict[str, normalize.Keys]  # lang → whole keys
     words: dict[str, list[normalize.Keys]]  # lang → keys of each word
+    loose_terms: dict[str, list[str]]  # lang → each word's loose key as a vocabulary word
 
 
 def _prepare(query: str, langs: Sequence[str], rules: dict[str, Rules]) -> list[_Form]:
@@ -101,6 +102,7 @@ def _prepare(query: str, langs: Sequence[str], rules: dict[str, Rules]) -> list[
             {lang: normalize.Keys(*(" ".join(k[i] for k in ws) for i in range(3)))
              for lang, ws in per_lang.items()},
             per_lang,
+            {lang: [f"{lang}:{w.loose}" for w in ws] for lang, ws in per_lang.items()},
         ))
     return forms
 
@@ -160,14 +162,15 @@ class _Lookup:
         return len(self.found) > self.limit  # one extra tells us there is more
 
     def add(self, docnums: Iterable[int], tier: str, side: str, form: _Form) -> None:
+        found, wanted = self.found, self.limit + 1  # one extra tells us there is more
+        if len(found) >= wanted:
+            return
+        side_name, typed = SIDE_NAMES[side], form.text if form.typed_as else None
         for docnum in docnums:
-            if self.full:
-                return
-            if docnum in self.found:
-                continue
-            doc_id, lang, headword = self.view.hit(docnum)
-            self.found[docnum] = Hit(doc_id, lang, headword, tier, SIDE_NAMES[side],
-                                     form.text if form.typed_as else None)
+            if docnum not in found:
+                found[docnum] = Hit(*self.view.hit(docnum), tier, side_name, typed)
+                if len(found) >= wanted:
+                    return
 
     def all_of(self, fieldname: str, terms: list[str]) -> Iterable[int]:
         """Documents having every key (``_intersection``)."""
@@ -182,7 +185,7 @@ class _Lookup:
         make dozens of lookups that all missed. Words of deleted entries may linger in the
         map until a merge; that only keeps a lookup, never drops a match."""
         words = self.vocab[side].words
-        return all(f"{lang}:{w.loose}" in words for w in form.words[lang])
+        return all(t in words for t in form.loose_terms[lang])
 
     def loose_words(self, docnum: int, side: str) -> list[str]:
         return self.view.loose_words(docnum, side)

@@ -17,8 +17,9 @@ of several words looks its adjacent pairs up: pairs are rare where single syllab
 ``cái`` or ``con`` occur in thousands of glosses, so intersecting pairs stays cheap, and a
 pair keeps the words in order, as Vietnamese two-syllable words need.
 
-The six key sets travel in one column of the Whoosh document (``keys``), from which
-``tables`` builds the in-memory lookup tables of each segment. Prefix and fuzzy search need
+The six key sets travel in one column of the Whoosh document (``lookup``), with what a hit
+shows and each side's loose words; from it ``tables`` builds the in-memory lookup tables of
+each segment. Prefix and fuzzy search need
 no keys of their own: both work on the vocabulary, the single-word loose keys (``tables``,
 ``vocabulary``).
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
 
@@ -34,10 +36,10 @@ from .orthography import Rules
 
 SIDES = ("hw", "vi")
 STRICT = ("x", "t", "l")
-#: The key sets of a document, in the order the ``keys`` column holds them.
+#: The key sets of a document, in the order the ``lookup`` column holds them.
 KEY_FIELDS = tuple(f"{side}_{strict}" for side in SIDES for strict in STRICT)
-#: Separators inside the ``keys`` column: no key contains either (keys are words joined
-#: by single spaces).
+#: Separators inside the ``lookup`` column. Stored text holds neither (``normalize.clean``
+#: turns all white space into single spaces), so no part or key contains one.
 FIELD_SEP, KEY_SEP = "\t", "\n"
 WHOLE, WORD, PAIR, EXAMPLE, EXAMPLE_PAIR = "=", "", "+", "@", "@+"
 # Fuzzy: words shorter than this are not corrected (too many neighbours to mean anything).
@@ -116,43 +118,76 @@ def text_keys(text: str, rules: Rules | None) -> tuple[normalize.Keys, tuple[nor
     return normalize.Keys(*(" ".join(k[i] for k in words) for i in range(3))), words
 
 
-def _text_terms(lang: str, text: str, rules: Rules | None, out: dict[str, set[str]], side: str,
-                example: bool, loose_words: set[str]) -> None:
+@lru_cache(maxsize=100_000)
+def _text_terms(lang: str, text: str, rules: Rules | None, example: bool
+                ) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
+    """The keys of one text, one tuple per strictness (``STRICT`` order), and its loose
+    words (none for an example). Cached: short glosses (``con chó``, ``nước``) recur in
+    thousands of entries.
+
+    >>> _text_terms("hre", "Con chó", None, False)
+    ((('hre:=con chó', 'hre:con', 'hre:chó', 'hre:+con chó'), \
+('hre:=con cho', 'hre:con', 'hre:cho', 'hre:+con cho'), \
+('hre:=con cho', 'hre:con', 'hre:cho', 'hre:+con cho')), ('con', 'cho'))
+    """
     whole, words = text_keys(text, rules)
     if not whole.loose:
-        return
+        return ((), (), ()), ()
+    out: tuple[list[str], list[str], list[str]] = ([], [], [])
     if not example:
-        loose_words.update(w.loose for w in words)
-    if not example:
-        for strict, key in zip(STRICT, whole):
-            out[f"{side}_{strict}"].add(term(lang, WHOLE, key))
+        for keys, key in zip(out, whole):
+            keys.append(term(lang, WHOLE, key))
     marker = EXAMPLE if example else WORD
     for wk in words:
         if wk.loose:
-            for strict, key in zip(STRICT, wk):
-                out[f"{side}_{strict}"].add(term(lang, marker, key))
+            for keys, key in zip(out, wk):
+                keys.append(term(lang, marker, key))
     for a, b in zip(words, words[1:]):
         if example:
-            out[f"{side}_l"].add(term(lang, EXAMPLE_PAIR, f"{a.loose} {b.loose}"))
+            out[2].append(term(lang, EXAMPLE_PAIR, f"{a.loose} {b.loose}"))
             continue
-        for strict, key_a, key_b in zip(STRICT, a, b):
-            out[f"{side}_{strict}"].add(term(lang, PAIR, f"{key_a} {key_b}"))
+        for keys, key_a, key_b in zip(out, a, b):
+            keys.append(term(lang, PAIR, f"{key_a} {key_b}"))
+    loose_words = () if example else tuple(w.loose for w in words)
+    return tuple(tuple(k) for k in out), loose_words
 
 
-def encode_keys(fields: dict[str, set[str]]) -> bytes:
-    """The ``keys`` column value: the six key sets, in ``KEY_FIELDS`` order.
+def _add_text(lang: str, text: str, rules: Rules | None, fields: dict[str, set[str]], side: str,
+              example: bool, loose_words: set[str]) -> None:
+    keys, words = _text_terms(lang, text, rules, example)
+    for strict, found in zip(STRICT, keys):
+        if found:
+            fields[f"{side}_{strict}"].update(found)
+    loose_words.update(words)
 
-    >>> encode_keys({"hw_x": {"hre:=a", "hre:a"}, "vi_l": {"hre:b"}})
-    b'hre:=a\\nhre:a\\t\\t\\t\\t\\thre:b'
+
+class Lookup(NamedTuple):
+    """A document's ``lookup`` column value, decoded."""
+
+    hit: tuple[str, str, str]  # public id, language, headword: what a hit shows
+    words: tuple[str, str]  # each side's loose words, space-separated
+    keys: tuple[tuple[str, list[str]], ...]  # (key field, keys), non-empty fields only
+
+
+def encode_lookup(hit: tuple[str, str, str], words: tuple[str, str],
+                  fields: dict[str, set[str]]) -> bytes:
+    """The ``lookup`` column value: what ``tables`` needs of a document, in one read.
+
+    >>> raw = encode_lookup(("hre-1", "hre", "ʼbăh"), ("bah", "con"),
+    ...                     {"hw_x": {"hre:=ʼbăh"}, "vi_l": {"hre:con", "hre:=con"}})
+    >>> decode_lookup(raw)
+    Lookup(hit=('hre-1', 'hre', 'ʼbăh'), words=('bah', 'con'), \
+keys=(('hw_x', ['hre:=ʼbăh']), ('vi_l', ['hre:=con', 'hre:con'])))
     """
-    return FIELD_SEP.join(KEY_SEP.join(sorted(fields.get(name, ()))) for name in KEY_FIELDS).encode()
+    blocks = (KEY_SEP.join(sorted(fields.get(name, ()))) for name in KEY_FIELDS)
+    return FIELD_SEP.join([*hit, *words, *blocks]).encode()
 
 
-def decode_keys(raw: bytes) -> Iterator[tuple[str, list[str]]]:
-    """(key field, keys) pairs of a ``keys`` column value, the inverse of ``encode_keys``."""
-    for name, block in zip(KEY_FIELDS, raw.decode("utf-8").split(FIELD_SEP)):
-        if block:
-            yield name, block.split(KEY_SEP)
+def decode_lookup(raw: bytes) -> Lookup:
+    doc_id, lang, headword, hw_words, vi_words, *blocks = raw.decode("utf-8").split(FIELD_SEP)
+    return Lookup((doc_id, lang, headword), (hw_words, vi_words),
+                  tuple((name, block.split(KEY_SEP))
+                        for name, block in zip(KEY_FIELDS, blocks) if block))
 
 
 def make_document(doc: dict, rules: Rules | None) -> dict:
@@ -164,21 +199,18 @@ def make_document(doc: dict, rules: Rules | None) -> dict:
     hw_words: set[str] = set()
     vi_words: set[str] = set()
     for text in [doc["headword"], *variants]:
-        _text_terms(lang, text, rules, fields, "hw", False, hw_words)
+        _add_text(lang, text, rules, fields, "hw", False, hw_words)
     for text in glosses:
-        _text_terms(lang, text, rules, fields, "vi", False, vi_words)
+        _add_text(lang, text, rules, fields, "vi", False, vi_words)
     for text, translation in doc.get("examples", ()):
-        _text_terms(lang, text, rules, fields, "hw", True, hw_words)
-        _text_terms(lang, translation, rules, fields, "vi", True, vi_words)
+        _add_text(lang, text, rules, fields, "hw", True, hw_words)
+        _add_text(lang, translation, rules, fields, "vi", True, vi_words)
     return dict(
         id=doc["id"], lang=lang, headword=doc["headword"], glosses=glosses,
         variants=variants, updated=doc.get("updated", ""),
-        keys=encode_keys(fields),
-        # What a hit shows, and each side's loose words, against which a multi-word prefix
-        # or typo is checked on a few candidates.
-        hit=f"{doc['id']}\t{lang}\t{doc['headword']}".encode(),
-        hw_words=" ".join(sorted(hw_words)).encode(),
-        vi_words=" ".join(sorted(vi_words)).encode())
+        # The loose words are what a multi-word prefix or typo is checked against.
+        lookup=encode_lookup((doc["id"], lang, doc["headword"]),
+                             (" ".join(sorted(hw_words)), " ".join(sorted(vi_words))), fields))
 
 
 def iter_documents(docs: Iterable[dict], rules: dict[str, Rules]) -> Iterator[dict]:

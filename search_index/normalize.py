@@ -47,11 +47,11 @@ def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or _is_mark(ch)
 
 
-def _scan_unicode() -> tuple[str, dict[int, str | None]]:
-    """The combining marks as a regex class, and the table that maps white space to a space
-    and drops controls, format characters and lone surrogates (the same classes as
-    ``_is_mark`` and ``clean``'s rules, computed once so that each text is scanned in C).
-    Marks, controls and format characters lie only in planes 0, 1 and 14."""
+def _scan_unicode() -> tuple[list[str], dict[int, str | None]]:
+    """The combining marks, and the table that maps white space to a space and drops
+    controls, format characters and lone surrogates (the same classes as ``_is_mark`` and
+    ``clean``'s rules, computed once so that each text is scanned in C). Marks, controls and
+    format characters lie only in planes 0, 1 and 14."""
     marks, table = [], {}
     wanted = {"Mn", "Mc", "Me", "Cc", "Cf", "Cs"}
     for first, end in ((0, 0x20000), (0xE0000, 0xF0000)):
@@ -62,29 +62,38 @@ def _scan_unicode() -> tuple[str, dict[int, str | None]]:
                 elif not chr(code).isspace():
                     table[code] = None
     table.update((code, " ") for code in range(0x3001) if chr(code).isspace())  # all below U+3001
+    return marks, table
+
+
+def _char_class(chars: list[str]) -> str:
+    """The inside of a regex character class matching ``chars`` (sorted), as ranges."""
     ranges, start = [], None
-    for prev, ch in zip([None, *marks], [*marks, None]):
+    for prev, ch in zip([None, *chars], [*chars, None]):
         if start is None:
             start = ch
         elif ch is None or ord(ch) != ord(prev) + 1:
             ranges.append(f"{re.escape(start)}-{re.escape(prev)}" if start != prev else re.escape(start))
             start = ch
-    return "".join(ranges), table
+    return "".join(ranges)
 
 
-_MARK_CLASS, _CLEAN_TABLE = _scan_unicode()
+_MARKS, _CLEAN_TABLE = _scan_unicode()
 _CLEAN_TABLE.update({ord(c): APOSTROPHE for c in "'\u2019\u2018\u201b\u2032`\u00b4\uff07"})
 # A run of letters, digits and marks: ``[^\W_]`` is exactly str.isalnum().
-_WORD_RUN = re.compile(f"(?:[^\\W_]|[{_MARK_CLASS}])+")
+_WORD_RUN = re.compile(f"(?:[^\\W_]|[{_char_class(_MARKS)}])+")
+# The same for text without ``_`` and without characters beyond U+FFFF (nearly all text),
+# as one character class, which the regex engine tests about twice as fast.
+_WORD_RUN_BMP = re.compile(f"[\\w{_char_class([m for m in _MARKS if m <= chr(0xFFFF)])}]+")
 
 
 def _spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every maximal run of letters, digits and marks.
 
-    >>> _spans("ơ̆k, ŏ̀t_2")
-    [(0, 3), (5, 8), (9, 10)]
+    >>> _spans("ơ̆k, ŏ̀t_2"), _spans("a\U0001d165b c")
+    ([(0, 3), (5, 8), (9, 10)], [(0, 3), (4, 5)])
     """
-    return [m.span() for m in _WORD_RUN.finditer(text)]
+    run = _WORD_RUN if "_" in text or (text and max(text) > "\uffff") else _WORD_RUN_BMP
+    return [m.span() for m in run.finditer(text)]
 
 
 def _order_marks(nfd: str) -> str:

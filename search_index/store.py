@@ -78,12 +78,8 @@ def schema() -> fields.Schema:
         glosses=fields.STORED(),
         variants=fields.STORED(),
         updated=fields.STORED(),
-        # The lookup keys (documents.encode_keys), read into ``tables``; what a hit shows;
-        # each side's loose words.
-        keys=fields.COLUMN(columns.VarBytesColumn()),
-        hit=fields.COLUMN(columns.VarBytesColumn()),
-        hw_words=fields.COLUMN(columns.VarBytesColumn()),
-        vi_words=fields.COLUMN(columns.VarBytesColumn()),
+        # What the lookup tables need of a document (documents.encode_lookup).
+        lookup=fields.COLUMN(columns.VarBytesColumn()),
     )
     return s
 

@@ -3,7 +3,7 @@
 Why not Whoosh's own term lookups: each costs 20–70 µs in pure Python, and a tiered query
 makes a few dozen of them, where the goal is SQLite FTS5's tens of microseconds per query.
 A dict lookup costs well under a microsecond. So each document carries its precomputed keys
-in one column (``documents.encode_keys``), and each Whoosh segment's keys are read into
+in one column (``documents.encode_lookup``), and each Whoosh segment's keys are read into
 dicts once per process. Whoosh still does what it is good at: atomic commits, segments,
 deletions, unique ids, merging, and the documents' stored data.
 
@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 
 from whoosh.reading import IndexReader
 
-from .documents import EXAMPLE, PAIR, SIDES, WHOLE, decode_keys
+from .documents import EXAMPLE, PAIR, WHOLE, decode_lookup
 
 _NOT_WORD = (WHOLE, PAIR[0], EXAMPLE[0])  # markers of keys that are not a single word
 
@@ -33,8 +33,13 @@ class SegmentTables:
 
     def __init__(self, reader: IndexReader) -> None:
         tables: dict[str, dict[str, int | list[int]]] = {}
-        for doc, raw in enumerate(reader.column_reader("keys")):
-            for name, keys in decode_keys(raw):
+        hits: list[tuple[str, str, str]] = []
+        words: list[tuple[str, str]] = []
+        for doc, raw in enumerate(reader.column_reader("lookup")):
+            lookup = decode_lookup(raw)
+            hits.append(lookup.hit)
+            words.append(lookup.words)
+            for name, keys in lookup.keys:
                 table = tables.setdefault(name, {})
                 for key in keys:
                     found = table.get(key)
@@ -45,9 +50,8 @@ class SegmentTables:
                     else:
                         found.append(doc)
         self.tables = tables
-        self.hits = [tuple(raw.decode("utf-8").split("\t", 2))
-                     for raw in reader.column_reader("hit")]
-        self.words = {side: list(reader.column_reader(f"{side}_words")) for side in SIDES}
+        self.hits = hits
+        self.words = words
         self._sorted: dict[str, list[str]] = {}
         self._lock = threading.Lock()
 
@@ -114,7 +118,7 @@ class TableView:
 
     def loose_words(self, docnum: int, side: str) -> list[str]:
         tables, local = self._leaf(docnum)
-        return tables.words[side][local].decode("utf-8").split()
+        return tables.words[local][side == "vi"].split()
 
     def words(self, name: str) -> set[str]:
         """The single-word keys (``lang:word``) of a field, without whole texts, pairs or

@@ -377,3 +377,16 @@ def test_rule_file_with_bom_and_minimal_content(tmp_path):
 def test_missing_rule_directory(tmp_path):
     with pytest.raises(OrthographyError, match="not found"):
         load_rules(tmp_path / "nope")
+
+
+def test_word_runs_match_the_letter_digit_mark_rule_for_every_character():
+    """The two compiled tokenisers agree with the plain definition (``str.isalnum()`` or a
+    combining mark) on every code point where it can matter."""
+    from search_index.normalize import _WORD_RUN, _WORD_RUN_BMP, _is_word_char
+    for code in [*range(0x20000), *range(0xE0000, 0xE1000)]:
+        ch = chr(code)
+        if 0xD800 <= code <= 0xDFFF:
+            continue  # lone surrogates never reach the tokeniser (clean drops them)
+        assert bool(_WORD_RUN.fullmatch(ch)) == _is_word_char(ch), hex(code)
+        if code <= 0xFFFF and ch != "_":
+            assert bool(_WORD_RUN_BMP.fullmatch(ch)) == _is_word_char(ch), hex(code)

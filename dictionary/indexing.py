@@ -249,10 +249,10 @@ def init_app(app: Flask, database: Database) -> IndexState:
 
 
 def _warm_up(state: IndexState) -> None:
-    """Build the fuzzy maps before the first typo query needs them (seconds on a large
-    lexicon: once per process and index generation)."""
+    """Build the lookup tables and fuzzy maps before the first query needs them (seconds on
+    a large lexicon: once per process and index generation)."""
     try:
-        state.index.vocabularies()
+        state.index.warm_up()
     except Exception:  # a server must start even if the index is unreadable: /healthz says so
         log.exception("could not warm up the search index")
     finally:

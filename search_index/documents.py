@@ -206,8 +206,7 @@ def make_document(doc: dict, rules: Rules | None) -> dict:
         _add_text(lang, text, rules, fields, "hw", True, hw_words)
         _add_text(lang, translation, rules, fields, "vi", True, vi_words)
     return dict(
-        id=doc["id"], lang=lang, headword=doc["headword"], glosses=glosses,
-        variants=variants, updated=doc.get("updated", ""),
+        id=doc["id"], updated=doc.get("updated", ""), texts=(doc["headword"], variants, glosses),
         # The loose words are what a multi-word prefix or typo is checked against.
         lookup=encode_lookup((doc["id"], lang, doc["headword"]),
                              (" ".join(sorted(hw_words)), " ".join(sorted(vi_words))), fields))

@@ -329,8 +329,8 @@ class _Lookup:
         docs = self.view.postings(f"{side}_l", word_term)
         if not docs:
             return None
-        f = self.view.stored_fields(docs[0])
-        texts = [f["headword"], *f["variants"]] if side == "hw" else f["glosses"]
+        headword, variants, glosses = self.view.stored_fields(docs[0])["texts"]
+        texts = [headword, *variants] if side == "hw" else glosses
         rules = self.rules.get(lang)
         word = word_term[len(lang) + 1 :]
         for text in texts:

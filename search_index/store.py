@@ -71,17 +71,14 @@ class IndexMissing(RuntimeError):
 
 
 def schema() -> fields.Schema:
-    s = fields.Schema(
+    # Few fields: Whoosh's per-document cost grows with each one (a 100,000-entry build).
+    return fields.Schema(
         id=fields.ID(stored=True, unique=True),
-        lang=fields.ID(stored=True),
-        headword=fields.STORED(),
-        glosses=fields.STORED(),
-        variants=fields.STORED(),
-        updated=fields.STORED(),
+        updated=fields.STORED(),  # for the diff repair (search update/check)
+        texts=fields.STORED(),  # (headword, variants, glosses) as written, for suggestions
         # What the lookup tables need of a document (documents.encode_lookup).
         lookup=fields.COLUMN(columns.VarBytesColumn()),
     )
-    return s
 
 
 class SearchIndex:
@@ -236,6 +233,15 @@ class SearchIndex:
         for vocab in self._vocabularies.values():
             vocab.refresh(view, generation)
         return self._vocabularies
+
+    def warm_up(self) -> None:
+        """Build everything a first query would otherwise wait for: the lookup tables, the
+        sorted keys prefix walks use, the fuzzy maps."""
+        view = self.view()
+        for tables, _, _ in view.leaves:
+            for side in SIDES:
+                tables.sorted_keys(f"{side}_l")
+        self.vocabularies()
 
     def search(self, query: str, langs: Sequence[str], rules: dict[str, Rules],
                limit: int = 20) -> Results:

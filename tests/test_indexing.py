@@ -209,7 +209,7 @@ def test_healthz_reports_stale_index(live):
                                                        "state": "stale"}
 
 
-def test_fuzzy_maps_are_warmed_up_at_start(live):
+def test_lookup_tables_and_fuzzy_maps_are_warmed_up_at_start(live):
     from dictionary import create_app
 
     with get_db().transaction() as s:
@@ -226,6 +226,10 @@ def test_fuzzy_maps_are_warmed_up_at_start(live):
         for thread in threading.enumerate():
             if thread.name == "index-warm-up":
                 thread.join(10)
+        segments = list(state.index._tables._segments.values())
+        assert segments, "the lookup tables were not built"
+        for tables in segments:  # prefix walks will not sort on the first query either
+            assert set(tables._sorted) == {"hw_l", "vi_l"}
         state.index.close()
         get_db().engine.dispose()
 

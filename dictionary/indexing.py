@@ -21,7 +21,7 @@ from flask import Flask, current_app
 from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from search_index import IndexBusy, IndexMissing, SearchIndex, make_document
+from search_index import IndexBusy, IndexMissing, SearchIndex, make_document, make_documents
 from search_index.orthography import Rules
 
 from . import derive
@@ -87,8 +87,8 @@ class IndexState:
                 last = s.scalar(select(func.max(IndexQueue.id))) or 0
                 entries = _load(s, None)
                 wrapped = progress(entries) if progress else entries
-                count = self.index.build(
-                    make_document(entry_doc(e), self.rules.get(e.language.code)) for e in wrapped)
+                docs = [entry_doc(e) for e in wrapped]
+                count = self.index.build(make_documents(docs, self.rules))
                 # Changes committed during the build keep their (higher) queue ids.
                 s.execute(delete(IndexQueue).where(IndexQueue.id <= last))
                 s.commit()

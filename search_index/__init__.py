@@ -4,8 +4,8 @@ The only package that imports ``whoosh``. It is handed plain dicts, never ORM ob
 ``documents.make_document`` turns an entry dict into index terms, ``store.SearchIndex`` keeps
 the index on disk, ``query.search`` answers a query tier by tier.
 """
-from .documents import make_document
+from .documents import make_document, make_documents
 from .query import Hit, Results, search
 from .store import IndexBusy, IndexMissing, SearchIndex
 
-__all__ = ["Hit", "IndexBusy", "IndexMissing", "Results", "SearchIndex", "make_document", "search"]
+__all__ = ["Hit", "IndexBusy", "IndexMissing", "Results", "SearchIndex", "make_document", "make_documents", "search"]

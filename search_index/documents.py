@@ -25,7 +25,9 @@ no keys of their own: both work on the vocabulary, the single-word loose keys (`
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -212,6 +214,34 @@ def make_document(doc: dict, rules: Rules | None) -> dict:
                              (" ".join(sorted(hw_words)), " ".join(sorted(vi_words))), fields))
 
 
-def iter_documents(docs: Iterable[dict], rules: dict[str, Rules]) -> Iterator[dict]:
-    for doc in docs:
-        yield make_document(doc, rules.get(doc["lang"]))
+# From this many entries on, a rebuild computes documents in a worker process while the
+# caller's process writes them: at 100,000 entries each half takes about 15 s.
+PARALLEL_FROM = 10_000
+_worker_rules: dict[str, Rules] = {}
+
+
+def make_documents(docs: Sequence[dict], rules: dict[str, Rules],
+                   workers: int | None = None) -> Iterator[dict]:
+    """``make_document`` of each entry dict, in order.
+
+    ``workers`` processes compute them (``None``: one when there are at least
+    PARALLEL_FROM entries and more than one CPU, else none). Workers are started with
+    ``spawn``, never ``fork``: the caller may be a threaded server holding locks.
+    """
+    if workers is None:
+        workers = 1 if len(docs) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 else 0
+    if workers <= 0:
+        for doc in docs:
+            yield make_document(doc, rules.get(doc["lang"]))
+        return
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(workers, initializer=_start_worker, initargs=(rules,)) as pool:
+        yield from pool.imap(_worker_document, docs, chunksize=256)
+
+
+def _start_worker(rules: dict[str, Rules]) -> None:
+    _worker_rules.update(rules)
+
+
+def _worker_document(doc: dict) -> dict:
+    return make_document(doc, _worker_rules.get(doc["lang"]))

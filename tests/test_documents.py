@@ -1,0 +1,31 @@
+"""Index documents (search_index/documents.py): what a worker process makes is what the
+caller's process would make."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from search_index import make_document, make_documents
+from search_index.documents import decode_lookup
+from search_index.orthography import load_rules
+
+RULES = load_rules(Path(__file__).resolve().parent.parent / "data" / "orthography")
+DOCS = [
+    {"id": "hre-1", "lang": "hre", "headword": "ʼbơ̆k zabok", "variants": ["zabŏk"],
+     "glosses": ["con chó đen", "hòa bình"], "examples": [("zabok zo", "chó chạy")]},
+    {"id": "cua-1", "lang": "cua", "headword": "zápa", "glosses": ["tiếng nói"]},
+]
+
+
+def test_a_worker_process_makes_the_same_documents_in_the_same_order():
+    here = [make_document(d, RULES[d["lang"]]) for d in DOCS]
+    assert list(make_documents(DOCS, RULES, workers=1)) == here
+    assert list(make_documents(DOCS, RULES)) == here  # few entries: no worker
+
+
+def test_the_lookup_column_holds_hit_words_and_keys():
+    lookup = decode_lookup(make_document(DOCS[0], RULES["hre"])["lookup"])
+    assert lookup.hit == ("hre-1", "hre", "ʼbơ̆k zabok")
+    assert lookup.words[1].split() == ["binh", "cho", "con", "den", "hoa"]
+    keys = dict(lookup.keys)
+    assert "hre:=hòa bình" in keys["vi_x"] and "hre:+con chó" in keys["vi_x"]
+    assert "hre:@+chó chạy" not in keys["vi_x"] and "hre:@+cho chay" in keys["vi_l"]

@@ -19,9 +19,8 @@ pair keeps the words in order, as Vietnamese two-syllable words need.
 
 The six key sets travel in one column of the Whoosh document (``lookup``), with what a hit
 shows and each side's loose words; from it ``tables`` builds the in-memory lookup tables of
-each segment. Prefix and fuzzy search need
-no keys of their own: both work on the vocabulary, the single-word loose keys (``tables``,
-``vocabulary``).
+each segment. Prefix and fuzzy search need no keys of their own: both work on the
+vocabulary, the single-word loose keys (``tables``, ``vocabulary``).
 """
 from __future__ import annotations
 

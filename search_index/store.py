@@ -40,6 +40,7 @@ CURRENT = "CURRENT"
 # more than a lookup, so it is not repeated per query.
 CHECK_INTERVAL = 0.25
 _writes: dict[str, int] = {}  # index path → writes made through this process
+_writes_lock = threading.Lock()
 INLINE_LIMIT = 8
 LOCK = "write.lock"
 
@@ -152,7 +153,8 @@ class SearchIndex:
             self._written()
 
     def _written(self) -> None:
-        _writes[self._key] = _writes.get(self._key, 0) + 1
+        with _writes_lock:
+            _writes[self._key] = _writes.get(self._key, 0) + 1
 
     def build(self, documents: Iterable[dict]) -> int:
         """Build a fresh generation from ``documents`` (in display order) and swap it in.

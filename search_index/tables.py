@@ -25,6 +25,7 @@ from whoosh.reading import IndexReader
 from .documents import EXAMPLE, PAIR, WHOLE, decode_lookup
 
 _NOT_WORD = (WHOLE, PAIR[0], EXAMPLE[0])  # markers of keys that are not a single word
+_NO_KEYS: dict[str, int | list[int]] = {}
 
 
 class SegmentTables:
@@ -53,7 +54,20 @@ class SegmentTables:
         self.hits = hits
         self.words = words
         self._sorted: dict[str, list[str]] = {}
+        self._words: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
+
+    def single_words(self, name: str) -> frozenset[str]:
+        """The single-word keys of one field (computed on first use): the fuzzy maps are
+        refreshed after every edit, and only the new segment's words are new."""
+        words = self._words.get(name)
+        if words is None:
+            with self._lock:
+                words = self._words.get(name)
+                if words is None:
+                    words = self._words[name] = frozenset(
+                        k for k in self.tables.get(name, ()) if k[k.index(":") + 1] not in _NOT_WORD)
+        return words
 
     def sorted_keys(self, name: str) -> list[str]:
         """The keys of one field in order, for prefix walks (sorted on first use)."""
@@ -79,7 +93,7 @@ class TableView:
         """Live documents with ``key`` in field ``name``, ascending."""
         out: list[int] | None = None
         for tables, offset, deleted in self.leaves:
-            found = tables.tables.get(name, {}).get(key)
+            found = tables.tables.get(name, _NO_KEYS).get(key)
             if found is None:
                 continue
             if found.__class__ is int:
@@ -120,13 +134,12 @@ class TableView:
         tables, local = self._leaf(docnum)
         return tables.words[local][side == "vi"].split()
 
-    def words(self, name: str) -> set[str]:
+    def words(self, name: str) -> frozenset[str]:
         """The single-word keys (``lang:word``) of a field, without whole texts, pairs or
         example words. Words of deleted documents stay until their segment is merged away."""
-        out: set[str] = set()
-        for tables, _, _ in self.leaves:
-            out.update(k for k in tables.tables.get(name, ()) if k[k.index(":") + 1] not in _NOT_WORD)
-        return out
+        if len(self.leaves) == 1:
+            return self.leaves[0][0].single_words(name)
+        return frozenset().union(*(tables.single_words(name) for tables, _, _ in self.leaves))
 
     def stored_fields(self, docnum: int) -> dict:
         return self.searcher.stored_fields(docnum)

@@ -26,7 +26,7 @@ class Vocabulary:
 
     def __init__(self, fieldname: str) -> None:
         self.fieldname = fieldname
-        self.words: set[str] = set()
+        self.words: frozenset[str] = frozenset()
         self.variants: dict[str, set[str]] = defaultdict(set)
         self.generation: object = _UNSET
         self._lock = threading.Lock()

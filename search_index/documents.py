@@ -225,7 +225,9 @@ def make_documents(docs: Sequence[dict], rules: dict[str, Rules],
 
     ``workers`` processes compute them (``None``: one when there are at least
     PARALLEL_FROM entries and more than one CPU, else none). Workers are started with
-    ``spawn``, never ``fork``: the caller may be a threaded server holding locks.
+    ``spawn``, never ``fork``: the caller may be a threaded server holding locks. So, as
+    with any ``spawn`` pool, a script that rebuilds a large index must guard its entry
+    point with ``if __name__ == "__main__":`` (the ``flask`` command does).
     """
     if workers is None:
         workers = 1 if len(docs) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 else 0

@@ -231,7 +231,7 @@ class _Lookup:
 
     def prefix_tier(self, form: _Form) -> None:
         """Texts, then words, that start with what was typed (autocomplete), in dictionary
-        order of the matched text. A walk along the sorted term dictionary that stops as soon
+        order of the matched text. A walk along the sorted keys that stops as soon
         as enough entries are found: never an expansion over the whole lexicon."""
         for side in ("hw", "vi"):
             if self.full:

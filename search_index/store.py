@@ -56,8 +56,9 @@ if not hasattr(W3TermInfo, "set_inline"):
 def codec() -> W3Codec:
     """Whoosh's codec with short posting lists stored inline in the term dictionary.
 
-    Most of our terms (whole headwords, whole glosses) belong to one or two entries. Inline,
-    such a term costs no separate postings block to write or to seek at query time. (The
+    Our only indexed terms are the entries' ids, one entry each (search keys live in the
+    ``lookup`` column). Inline, an id costs no separate postings block to write, or to seek
+    when an update deletes the old document by its id. (The
     default ``inlinelimit=1`` inlines nothing: the check is ``len(postings) < limit``.)
     """
     return W3Codec(inlinelimit=INLINE_LIMIT)

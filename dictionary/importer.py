@@ -168,9 +168,10 @@ def parsed_state(p: ParsedEntry) -> dict[str, Any]:
         "headword": p.headword, "part_of_speech": p.part_of_speech, "form_kind": p.form_kind,
         "pronunciation": p.pronunciation, "variety": p.variety, "note": p.note,
         "license": p.license, "source": p.source, "extra": p.extra,
-        "senses": [{"gloss_vi": s.gloss_vi, "gloss_en": s.gloss_en, "definition": None,
+        "senses": [{"gloss_vi": s.gloss_vi, "gloss_en": s.gloss_en, "definition": s.definition,
                     "semantic_field": s.semantic_field, "concept_id": s.concept_id,
                     "concept_gloss": s.concept_gloss, "gloss_note": s.gloss_note,
+                    "extra": s.extra,
                     "examples": [{"text": t, "translation_vi": v} for t, v in s.examples]}
                    for s in p.senses],
         "variants": [{"form": f, "kind": k, "label": lb} for f, k, lb in p.variants],
@@ -187,6 +188,7 @@ def entry_state(e: Entry) -> dict[str, Any]:
         "senses": [{"gloss_vi": s.gloss_vi, "gloss_en": s.gloss_en, "definition": s.definition,
                     "semantic_field": s.semantic_field, "concept_id": s.concept_id,
                     "concept_gloss": s.concept_gloss, "gloss_note": s.gloss_note,
+                    "extra": dict(s.extra or {}),
                     "examples": [{"text": x.text, "translation_vi": x.translation_vi}
                                  for x in s.examples]}
                    for s in e.senses],
@@ -323,6 +325,7 @@ def _fill(entry: Entry, p: ParsedEntry, source: Source) -> None:
     if have is None or have["senses"] != want["senses"]:
         entry.senses = [
             Sense(position=i, gloss_vi=s.gloss_vi, gloss_en=s.gloss_en,
+                  definition=s.definition, extra=dict(s.extra),
                   semantic_field=s.semantic_field, concept_id=s.concept_id,
                   concept_gloss=s.concept_gloss, gloss_note=s.gloss_note,
                   examples=[Example(position=j, text=t, translation_vi=v)

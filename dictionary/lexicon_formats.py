@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 from search_index import normalize
 
@@ -67,6 +68,8 @@ class ParsedSense:
     concept_gloss: str | None = None
     gloss_note: str | None = None
     examples: list[tuple[str, str]] = field(default_factory=list)  # (text, translation_vi)
+    definition: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # source data the model does not hold
 
 
 @dataclass
@@ -83,7 +86,7 @@ class ParsedEntry:
     variety: str | None = None
     note: str | None = None
     license: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # source data the model does not hold
     senses: list[ParsedSense] = field(default_factory=list)
     variants: list[tuple[str, str, str | None]] = field(default_factory=list)  # form, kind, label
     row_id: str | None = None  # curated `id` cell

@@ -125,6 +125,7 @@ class Sense(Base):
     concept_id: Mapped[str | None] = mapped_column(String(16), index=True)  # Concepticon id
     concept_gloss: Mapped[str | None] = mapped_column(String(120))
     gloss_note: Mapped[str | None] = mapped_column(Text)  # e.g. why the gloss needs review
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # source fields kept as-is
 
     entry: Mapped[Entry] = relationship(back_populates="senses")
     examples: Mapped[list[Example]] = relationship(

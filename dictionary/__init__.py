@@ -28,16 +28,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     config.load(app, test_config)
 
-    from . import cli, db, i18n, indexing
+    from . import auth, cli, db, i18n, indexing
 
     database = db.init_app(app)
     indexing.init_app(app, database)
     i18n.init_app(app)
+    auth.init_app(app)
     cli.init_app(app)
 
-    from . import api, views
+    from . import admin, api, auth_views, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.health)
     api.register_error_handlers(app)

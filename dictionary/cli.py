@@ -19,12 +19,13 @@ from . import catalog
 from .derive import rederive_all
 from .db import get_db
 from .indexing import get_state
-from .models import PUBLISHED, Entry, Language, ZeroResultQuery
+from .models import ADMIN, PUBLISHED, ROLES, Entry, Language, User, ZeroResultQuery
 
 
 def init_db() -> None:
     db = get_db()
-    db.create_all()
+    for column in db.create_all():
+        click.echo(f"Database upgraded: added column {column}.", err=True)
     with db.transaction() as s:
         catalog.ensure_catalog(s, Path(current_app.config["DATA_DIR"]))
 
@@ -102,6 +103,9 @@ def setup_command() -> None:
         drift = state.update()
         if not drift.clean:
             click.echo(f"Search index repaired: {_drift_text(drift)}")
+    hint = first_admin_hint()
+    if hint:
+        click.echo(hint)
     click.echo("Ready.")
 
 
@@ -188,8 +192,61 @@ def stats_command() -> None:
         click.echo(f"published total: {total}")
 
 
+@click.command("create-user")
+@with_appcontext
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(ROLES),
+              help="contributor, editor, reviewer or admin.")
+@click.option("--name", default="", help="The person's name, shown in the history.")
+@click.password_option(prompt="Password", confirmation_prompt="Repeat the password",
+                       help="Prompted for (never echoed) when not given.")
+def create_user_command(email: str, role: str, name: str, password: str) -> None:
+    """Add a curator account; the password is asked for and never echoed."""
+    from .auth import AccountError, create_user
+
+    init_db()
+    try:
+        with get_db().transaction() as s:
+            user = create_user(s, email, password, role, name)
+    except AccountError as exc:
+        click.echo(f"No account created: {exc}.", err=True)
+        sys.exit(1)
+    click.echo(f"Account {user.email} created with role {user.role}.")
+
+
+@click.command("set-password")
+@with_appcontext
+@click.argument("email")
+@click.password_option(prompt="New password", confirmation_prompt="Repeat the password")
+def set_password_command(email: str, password: str) -> None:
+    """Change a curator's password (ends that person's sessions)."""
+    from .auth import AccountError, normalize_email, set_password
+
+    with get_db().transaction() as s:
+        user = s.scalar(select(User).where(User.email == normalize_email(email)))
+        if user is None:
+            click.echo(f"No account for {email}.", err=True)
+            sys.exit(1)
+        try:
+            set_password(user, password)
+        except AccountError as exc:
+            click.echo(f"Password not changed: {exc}.", err=True)
+            sys.exit(1)
+    click.echo(f"Password of {user.email} changed.")
+
+
+def first_admin_hint() -> str | None:
+    """How to create the first admin, while there is none."""
+    with get_db().Session() as s:
+        if s.scalar(select(User.id).where(User.role == ADMIN, User.active)) is not None:
+            return None
+    return ("No administrator account yet. Create one with:\n"
+            "  .venv/bin/flask --app dictionary create-user you@example.org --role admin")
+
+
 def init_app(app: Flask) -> None:
     for command in (init_db_command, import_lexicon_command, setup_command,
-                    zero_results_command, stats_command):
+                    zero_results_command, stats_command, create_user_command,
+                    set_password_command):
         app.cli.add_command(command)
     app.cli.add_command(search_cli)

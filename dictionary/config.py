@@ -27,6 +27,19 @@ def defaults(app: Flask) -> dict:
         "LANGUAGES": ["vi", "en"],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Set DICTIONARY_SESSION_COOKIE_SECURE=true when served over HTTPS.
+        "SESSION_COOKIE_SECURE": False,
+        "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+        # A linguist may keep an entry form open for hours: the CSRF token lives as long
+        # as the session (it is tied to it), not Flask-WTF's default hour.
+        "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+        # Login throttling: after this many failures within the window, wait the lockout.
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
+        "LOGIN_WINDOW_SECONDS": 15 * 60,
+        "LOGIN_LOCKOUT_SECONDS": 15 * 60,
+        # Largest upload (bulk imports, recordings); bigger requests get 413, nothing is read.
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     }
 
 

@@ -14,7 +14,6 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Base
 
 
 class Database:
@@ -24,8 +23,11 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.Session = sessionmaker(self.engine, expire_on_commit=False)
 
-    def create_all(self) -> None:
-        Base.metadata.create_all(self.engine)
+    def create_all(self) -> list[str]:
+        """Create missing tables and columns (``schema.upgrade``); return the columns added."""
+        from .schema import upgrade
+
+        return upgrade(self.engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -34,9 +34,14 @@ class Base(DeclarativeBase):
     pass
 
 
-# Entry status. Issue #3 adds draft/in_review workflow; public pages show PUBLISHED only.
+# Entry status: draft → in_review → published (or back to draft with a reviewer's comment).
+# Public pages, the API and the search index show PUBLISHED only; DELETED is a soft delete.
 DRAFT, IN_REVIEW, PUBLISHED, DELETED = "draft", "in_review", "published", "deleted"
 STATUSES = (DRAFT, IN_REVIEW, PUBLISHED, DELETED)
+
+# Roles, weakest first: each role may do everything the roles before it may.
+CONTRIBUTOR, EDITOR, REVIEWER, ADMIN = "contributor", "editor", "reviewer", "admin"
+ROLES = (CONTRIBUTOR, EDITOR, REVIEWER, ADMIN)
 
 # How the headword is written: the starter data is a linguist's phonetic transcription,
 # not the practical (Vietnamese-letter) orthography that users type.
@@ -92,6 +97,8 @@ class Entry(Base):
     license: Mapped[str] = mapped_column(String(64), default="")
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # source fields kept as-is
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The reviewer's comment when an entry is sent back to draft; cleared on publication.
+    review_comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -180,16 +187,82 @@ class Media(Base):
 
 
 class Revision(Base):
-    """Who changed which entry, when, with a snapshot to restore."""
+    """Who changed which entry, when, with a snapshot of the entry *after* the change (the
+    previous revision's snapshot is the state before it, so diffs and restores need no more)."""
 
     __tablename__ = "revision"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_public_id: Mapped[str] = mapped_column(String(16), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    author: Mapped[str] = mapped_column(String(120), default="")
+    author: Mapped[str] = mapped_column(String(120), default="")  # e-mail, or import:FILE
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # created | updated | submitted | published | rejected | reviewed | deleted | restored
     summary: Mapped[str] = mapped_column(String(300), default="")
+    comment: Mapped[str | None] = mapped_column(Text)  # e.g. the reviewer's reason
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class User(Base):
+    """A person who curates: contributor, editor, reviewer or admin (see ``ROLES``).
+
+    ``session_token`` is what the login cookie names (Flask-Login's user id): rotating it on
+    logout or password change ends every session of the account, even a copied cookie."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored case-folded
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), default=CONTRIBUTOR)
+    active: Mapped[bool] = mapped_column(default=True)
+    session_token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    # The interface Flask-Login expects (kept here so models need no Flask import).
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return self.session_token
+
+
+class LoginThrottle(Base):
+    """Failed logins per key (``email:…`` or ``ip:…``), so throttling holds across server
+    processes; a success for the e-mail clears its row."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class ImportBatch(Base):
+    """One confirmed bulk import: what came in, by whom; its revisions carry ``batch_id``
+    so the whole batch can be reverted."""
+
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    author: Mapped[str] = mapped_column(String(254), default="")
+    file_name: Mapped[str] = mapped_column(String(300), default="")
+    format: Mapped[str] = mapped_column(String(16), default="")
+    lang: Mapped[str] = mapped_column(String(8), default="")
+    encoding: Mapped[str] = mapped_column(String(32), default="")
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reverted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reverted_by: Mapped[str | None] = mapped_column(String(254))
 
 
 class PublicIdCounter(Base):

@@ -97,3 +97,55 @@ def bundled_copy(_bundled_pristine, tmp_path):
 @pytest.fixture
 def client(bundled_app):
     return bundled_app.test_client()
+
+
+# ---- curators -------------------------------------------------------------------------------
+PASSWORD = "correct horse battery"  # test accounts only
+
+
+def add_users(app) -> dict[str, str]:
+    """One account per role (``<role>@example.test``); returns role → e-mail."""
+    from dictionary.auth import create_user
+    from dictionary.models import ROLES
+
+    with app.app_context(), get_db().transaction() as s:
+        return {role: create_user(s, f"{role}@example.test", PASSWORD, role).email
+                for role in ROLES}
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """The CSRF token of the form on ``path`` (as a browser would read it)."""
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
+        re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, email: str, password: str = PASSWORD):
+    return client.post("/login", data={"email": email, "password": password,
+                                       "csrf_token": csrf_token(client)})
+
+
+@pytest.fixture
+def users(app) -> dict[str, str]:
+    return add_users(app)
+
+
+@pytest.fixture
+def bundled_users(bundled_copy) -> dict[str, str]:
+    return add_users(bundled_copy)
+
+
+@pytest.fixture
+def as_role(app, users):
+    """``as_role("editor")`` → a test client logged in with that role (empty database)."""
+    def client_for(role: str):
+        client = app.test_client()
+        response = login(client, users[role])
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return client_for

@@ -27,8 +27,10 @@ from .lexicon_files import ImportFailed, ImportProblem
 from .lexicon_formats import ParsedEntry, ParsedLexicon, parse_lexicon
 from .models import DELETED, PUBLISHED, Entry, Example, Language, Revision, Sense, Source, Variant
 from .parts_of_speech import load_parts_of_speech
+from .revisions import entry_snapshot, entry_state
 
-__all__ = ["ImportFailed", "ImportProblem", "ImportReport", "ReportRow", "import_lexicon"]
+__all__ = ["ImportFailed", "ImportProblem", "ImportReport", "ReportRow", "entry_snapshot",
+           "entry_state", "import_lexicon"]
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -175,33 +177,6 @@ def parsed_state(p: ParsedEntry) -> dict[str, Any]:
                     "examples": [{"text": t, "translation_vi": v} for t, v in s.examples]}
                    for s in p.senses],
         "variants": [{"form": f, "kind": k, "label": lb} for f, k, lb in p.variants],
-    }
-
-
-def entry_state(e: Entry) -> dict[str, Any]:
-    """The imported content of a stored entry (not its id, status, review flag or dates)."""
-    return {
-        "headword": e.headword, "part_of_speech": e.part_of_speech, "form_kind": e.form_kind,
-        "pronunciation": e.pronunciation, "variety": e.variety, "note": e.note,
-        "license": e.license, "source": e.source.key if e.source else None,
-        "extra": dict(e.extra or {}),
-        "senses": [{"gloss_vi": s.gloss_vi, "gloss_en": s.gloss_en, "definition": s.definition,
-                    "semantic_field": s.semantic_field, "concept_id": s.concept_id,
-                    "concept_gloss": s.concept_gloss, "gloss_note": s.gloss_note,
-                    "extra": dict(s.extra or {}),
-                    "examples": [{"text": x.text, "translation_vi": x.translation_vi}
-                                 for x in s.examples]}
-                   for s in e.senses],
-        "variants": [{"form": v.form, "kind": v.kind, "label": v.label} for v in e.variants],
-    }
-
-
-def entry_snapshot(e: Entry) -> dict[str, Any]:
-    """A JSON-able copy of an entry for its ``Revision`` (enough to restore it)."""
-    return {
-        "public_id": e.public_id, "lang": e.language.code, "homograph": e.homograph,
-        "status": e.status, "reviewed": e.reviewed, "source_key": e.source_key,
-        **entry_state(e),
     }
 
 

@@ -25,7 +25,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import columns, fields, index
-from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
 from whoosh.searching import Searcher
 
 from .documents import SIDES
@@ -41,27 +40,13 @@ CURRENT = "CURRENT"
 CHECK_INTERVAL = 0.25
 _writes: dict[str, int] = {}  # index path → writes made through this process
 _writes_lock = threading.Lock()
-INLINE_LIMIT = 8
 LOCK = "write.lock"
-
-
-# whoosh3 3.54.0 calls ``terminfo.set_inline`` when it inlines postings, but the method is
-# named ``set_inlined``: the path is dead with the default limit, so nobody hit it. Alias the
-# name (only if missing, so a fixed release is used as it is); tests/test_indexing.py covers
-# inline postings through every write path.
-if not hasattr(W3TermInfo, "set_inline"):
-    W3TermInfo.set_inline = W3TermInfo.set_inlined
-
-
-def codec() -> W3Codec:
-    """Whoosh's codec with short posting lists stored inline in the term dictionary.
-
-    Our only indexed terms are the entries' ids, one entry each (search keys live in the
-    ``lookup`` column). Inline, an id costs no separate postings block to write, or to seek
-    when an update deletes the old document by its id. (The
-    default ``inlinelimit=1`` inlines nothing: the check is ``len(postings) < limit``.)
-    """
-    return W3Codec(inlinelimit=INLINE_LIMIT)
+# Written into each generation; a generation without it (or with another number) is rebuilt.
+# 2: postings are no longer stored inline in the term dictionary — whoosh3 3.54.0 writes
+# inline postings but cannot merge them (``PostingPool.add`` asserts bytes and gets "")
+# once five small segments are merged, which stopped the index after a few edits.
+FORMAT = "2"
+FORMAT_FILE = "FORMAT"
 
 
 class IndexBusy(RuntimeError):
@@ -103,10 +88,14 @@ class SearchIndex:
         return bool(name) and index.exists_in(str(self.path / name))
 
     def is_current(self) -> bool:
-        """Whether the index on disk has this code's schema (else it must be rebuilt)."""
+        """Whether the index on disk has this code's schema and format (else it must be
+        rebuilt)."""
         if not self.exists():
             return False
-        _, ix = self._open()
+        name, ix = self._open()
+        marker = self.path / name / FORMAT_FILE
+        if not marker.exists() or marker.read_text().strip() != FORMAT:
+            return False
         return sorted(ix.schema.names()) == sorted(schema().names())
 
     def _open(self) -> tuple[str, index.Index]:
@@ -145,7 +134,7 @@ class SearchIndex:
             return
         _, ix = self._open()
         try:
-            with ix.writer(codec=codec()) as w:
+            with ix.writer() as w:
                 for doc_id in deletes:
                     w.delete_by_term("id", doc_id)
                 for doc in upserts:
@@ -168,8 +157,9 @@ class SearchIndex:
         target.mkdir()
         try:
             ix = index.create_in(str(target), schema())
+            (target / FORMAT_FILE).write_text(FORMAT)
             count = 0
-            with ix.writer(limitmb=256, codec=codec()) as w:
+            with ix.writer(limitmb=256) as w:
                 for doc in documents:
                     w.add_document(**doc)
                     count += 1

@@ -8,6 +8,10 @@ FLASK := $(VENV)/bin/flask --app dictionary
 HOST ?= 127.0.0.1
 PORT ?= 5000
 THREADS ?= 8
+# Waitress spools a request body to disk before the app sees it: cut bodies a little above
+# the app's MAX_CONTENT_LENGTH (20 MB), so a huge upload never reaches the disk while a
+# slightly-too-large one still gets the app's own "file too large" page. Raise both together.
+MAX_REQUEST_BODY ?= 25000000
 
 # PyICU has no wheels: it compiles against ICU. Chromium drives the browser tests.
 APT_RUN := libicu-dev pkg-config g++
@@ -21,7 +25,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 run: $(VENV)/.installed translations
 	$(FLASK) setup
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
-	$(VENV)/bin/waitress-serve --listen=$(HOST):$(PORT) --threads=$(THREADS) --call dictionary:create_app
+	$(VENV)/bin/waitress-serve --listen=$(HOST):$(PORT) --threads=$(THREADS) --max-request-body-size=$(MAX_REQUEST_BODY) --call dictionary:create_app
 
 test: $(VENV)/.installed-test translations
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -43,14 +43,23 @@ def init_db_command() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--lang", required=True, help="Language code of the entries (hre, cua).")
 @click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
-def import_lexicon_command(path: Path, lang: str, dry_run: bool) -> None:
-    """Import a lexicon file (starter CSV or the curated CSV/TSV format)."""
+@click.option("--status", type=click.Choice(["draft", "in_review", "published"]),
+              help="Status of NEW entries (existing ones keep theirs). Default: published "
+                   "(unreviewed) for the starter format, draft for every other format.")
+@click.option("--source", help="Source key for files that name none (LIFT, Toolbox/MDF).")
+@click.option("--user", "email", help="Record the import as this account's (an e-mail).")
+def import_lexicon_command(path: Path, lang: str, dry_run: bool, status: str | None,
+                           source: str | None, email: str | None) -> None:
+    """Import a lexicon file, all or nothing, as one import batch (see `import-batches`)."""
+    from .cli_curation import find_user
     from .importer import ImportFailed, import_lexicon
 
     init_db()
     try:
         with get_db().Session() as s:
-            report = import_lexicon(s, path, lang, dry_run=dry_run,
+            user = find_user(s, email)
+            report = import_lexicon(s, path, lang, dry_run=dry_run, status=status,
+                                    source=source, user=user,
                                     data_dir=Path(current_app.config["DATA_DIR"]))
     except ImportFailed as exc:
         click.echo(f"{path}: nothing was imported.", err=True)
@@ -60,7 +69,16 @@ def import_lexicon_command(path: Path, lang: str, dry_run: bool) -> None:
     if dry_run:
         for row in report.rows:
             click.echo(f"  line {row.line}: {row.action:<9} {row.public_id or '(new)'}  {row.headword}")
+    for line, before, after in report.samples:
+        click.echo(f"  converted from {report.encoding}, line {line}: {before!r} → {after!r}")
+    for warning in report.warnings:
+        click.echo(f"  warning: {warning}", err=True)
+    if report.created:
+        click.echo(f"New entries {'would be' if dry_run else 'are'} {report.status}.")
     click.echo(("Dry run, nothing changed: " if dry_run else "") + report.summary())
+    if report.batch_id is not None:
+        click.echo(f"Import batch {report.batch_id} (undo it with: "
+                   f"flask --app dictionary revert-import {report.batch_id})")
 
 
 def _bundled_fingerprint(data_dir: Path, orthography_dir: Path,
@@ -250,3 +268,5 @@ def init_app(app: Flask) -> None:
                     set_password_command):
         app.cli.add_command(command)
     app.cli.add_command(search_cli)
+    from . import cli_curation  # import-batches, revert-import, export
+    cli_curation.init_app(app)

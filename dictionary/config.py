@@ -40,6 +40,11 @@ def defaults(app: Flask) -> dict:
         "LOGIN_LOCKOUT_SECONDS": 15 * 60,
         # Largest upload (bulk imports, recordings); bigger requests get 413, nothing is read.
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        # How long an uploaded file waits between its dry run and the confirmation.
+        "IMPORT_UPLOAD_MAX_AGE": 6 * 3600,
+        # Licence of entries curators write without a published source; empty until the
+        # project chooses one (no legal statement is invented here).
+        "CURATED_LICENSE": "",
     }
 
 

@@ -7,7 +7,9 @@ per row, homograph numbers) → ORM objects in one transaction. The session hook
 the queue after commit; this module never computes those itself.
 
 An entry is identified by (language, ``source_key``), so importing the same file again
-updates in place and keeps public ids. Nothing is written unless every row is valid.
+updates in place and keeps public ids. Nothing is written unless every row is valid. A
+confirmed import is one transaction recorded as an ``ImportBatch``; every revision it
+writes carries the batch id, so ``import_batches.revert_batch`` can undo it as a whole.
 """
 from __future__ import annotations
 
@@ -24,15 +26,24 @@ from search_index import normalize
 from . import catalog
 from .config import REPO_ROOT
 from .lexicon_files import ImportFailed, ImportProblem
-from .lexicon_formats import ParsedEntry, ParsedLexicon, parse_lexicon
-from .models import DELETED, PUBLISHED, Entry, Example, Language, Revision, Sense, Source, Variant
+from .lexicon_formats import STARTER, ParsedEntry, ParsedLexicon, parse_lexicon
+from .models import (DELETED, DRAFT, IN_REVIEW, PUBLISHED, Entry, Example, ImportBatch, Language,
+                     Sense, Source, Variant)
 from .parts_of_speech import load_parts_of_speech
-from .revisions import entry_snapshot, entry_state
+from .revisions import entry_snapshot, entry_state, record
 
 __all__ = ["ImportFailed", "ImportProblem", "ImportReport", "ReportRow", "entry_snapshot",
-           "entry_state", "import_lexicon"]
+           "entry_state", "import_lexicon", "write_state"]
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+# What new entries may be created as; ``None`` asks for the format's default.
+NEW_STATUSES = (DRAFT, IN_REVIEW, PUBLISHED)
+
+
+def default_status(fmt: str) -> str:
+    """The starter CSVs are published datasets, shown at once with an "unreviewed" badge;
+    curated work (and every other format) goes through review like a form edit."""
+    return PUBLISHED if fmt == STARTER else DRAFT
 
 
 @dataclass
@@ -50,13 +61,23 @@ class ImportReport:
 
     file: str
     lang: str
-    format: str  # "starter" | "curated"
+    format: str  # "starter" | "curated" | the other parsers' names
     encoding: str
     dry_run: bool = False
     rows: list[ReportRow] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     # Entries not in the file whose homograph number changed because of it.
     renumbered: list[str] = field(default_factory=list)
+    status: str = PUBLISHED  # what new entries are (or would be) created as
+    # Which entry fields the file fills, with how many entries fill each (format-neutral,
+    # so it says the same for a CSV, a workbook, LIFT or MDF).
+    fields: list[tuple[str, int]] = field(default_factory=list)
+    # (line, as found, as converted) for lines a legacy-encoding conversion changed.
+    samples: list[tuple[int, str, str]] = field(default_factory=list)
+    # What does not stop the import but should be read (e.g. a LIFT part of speech that is
+    # not in the controlled list, kept as it was).
+    warnings: list[ImportProblem] = field(default_factory=list)
+    batch_id: int | None = None  # the ImportBatch of a confirmed import
 
     def _count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -86,30 +107,47 @@ class ImportReport:
         return text
 
 
-def import_lexicon(session: Session, path: str | Path, lang: str, *, dry_run: bool = False,
-                   data_dir: str | Path | None = None) -> ImportReport:
+def import_lexicon(session: Session, path: str | Path | None, lang: str, *,
+                   dry_run: bool = False, data_dir: str | Path | None = None, user=None,
+                   status: str | None = None, data: bytes | None = None,
+                   file_name: str | None = None, source: str | None = None) -> ImportReport:
     """Import one lexicon file into language ``lang``, all or nothing.
 
     Owns the transaction: commits on success, rolls back on any error (pass a session with
     no pending changes). Raises ``ImportFailed`` listing every problem when the file cannot
-    be imported. A dry run reads the database and writes nothing (no entry, revision or
-    index-queue row), and reports what would be created, updated or left unchanged.
+    be imported. A dry run reads the database and writes nothing (no entry, revision, batch
+    or index-queue row), and reports what would be created, updated or left unchanged.
+
+    ``data``: the file's bytes when they are already in hand (an upload; ``path`` may then
+    be None) and ``file_name`` the name to record. ``user``: the signed-in ``User`` who
+    imports (else revisions are signed ``import:FILE``). ``status``: what NEW entries are
+    created as, one of ``NEW_STATUSES``; None takes ``default_status`` of the format.
+    Existing entries keep their status. ``source``: the source key for formats whose file
+    does not name one (LIFT, MDF).
     """
     if session.new or session.dirty or session.deleted:
         raise ValueError("import_lexicon needs a session without pending changes")
-    path = Path(path)
+    if status is not None and status not in NEW_STATUSES:
+        raise ValueError(f"new entries cannot be created as {status!r}")
+    if data is None:
+        if path is None:
+            raise ValueError("import_lexicon needs a path or the data")
+        data = Path(path).read_bytes()
+    name = file_name or (Path(path).name if path is not None else "upload")
     data_dir = Path(data_dir) if data_dir is not None else _default_data_dir()
     known = catalog.load_catalog(data_dir)
     codes = [item["code"] for item in known.get("language", [])]
     if lang not in codes:
         raise ImportFailed(f"unknown language {lang!r}; the languages in "
                            f"data/languages.toml are: {', '.join(codes)}")
-    parsed = parse_lexicon(path.read_bytes(),
-                           sources={s["key"]: s for s in known.get("source", [])},
-                           parts_of_speech=load_parts_of_speech(data_dir))
+    parsed = _parse(data, known, data_dir, filename=name, source=source,
+                    lang=lang)
     check_varieties(parsed, lang, known)
-    report = ImportReport(path.name, lang, parsed.format, parsed.encoding, dry_run,
-                          ignored_columns=parsed.ignored_columns)
+    report = ImportReport(name, lang, parsed.format, parsed.encoding, dry_run,
+                          ignored_columns=parsed.ignored_columns,
+                          status=status or default_status(parsed.format),
+                          fields=filled_fields(parsed), samples=list(parsed.samples),
+                          warnings=list(parsed.warnings))
     try:
         if dry_run:
             with session.no_autoflush:
@@ -123,20 +161,66 @@ def import_lexicon(session: Session, path: str | Path, lang: str, *, dry_run: bo
         session.flush()
         with session.no_autoflush:
             plan = _Plan(session, lang, parsed)
-            written = _apply(session, plan)
+            written = _apply(session, plan, report.status)
         session.flush()  # the indexing hooks assign public ids and queue index updates
-        for entry, summary in written:
-            session.add(Revision(entry_public_id=entry.public_id, author=f"import:{path.name}",
-                                 summary=summary, snapshot=entry_snapshot(entry)))
         entries = {e.source_key: e for e, _ in written}
         report.rows = [ReportRow(p.line, action, (entries.get(p.source_key) or e).public_id,
                                  p.headword) for p, e, action in plan.rows]
         report.renumbered = sorted(e.public_id for e, _ in plan.others)
+        batch = ImportBatch(user_id=getattr(user, "id", None),
+                            author=getattr(user, "email", None) or f"import:{name}",
+                            file_name=name[:300], format=parsed.format, lang=lang,
+                            encoding=parsed.encoding[:32], counts=batch_counts(report))
+        session.add(batch)
+        session.flush()
+        report.batch_id = batch.id
+        author = None if user is not None else f"import:{name}"[:120]
+        for entry, summary in written:
+            record(session, entry, summary, user=user, author=author, batch_id=batch.id)
         session.commit()
     except BaseException:
         session.rollback()
         raise
     return report
+
+
+def _parse(data: bytes, known: dict, data_dir: Path, *, filename: str, source: str | None,
+           lang: str) -> ParsedLexicon:
+    return parse_lexicon(data, sources={s["key"]: s for s in known.get("source", [])},
+                         parts_of_speech=load_parts_of_speech(data_dir), filename=filename,
+                         source=source, lang=lang)
+
+
+def batch_counts(report: ImportReport) -> dict[str, Any]:
+    """What an ``ImportBatch`` keeps of the report (its ``counts`` column)."""
+    return {"entries": len(report.rows), "created": report.created, "updated": report.updated,
+            "unchanged": report.unchanged, "renumbered": len(report.renumbered),
+            "new_status": report.status}
+
+
+# The entry fields a report lists, in the order people read an entry.
+_FIELD_CHECKS: tuple[tuple[str, Any], ...] = (
+    ("headword", lambda p: p.headword),
+    ("part_of_speech", lambda p: p.part_of_speech),
+    ("pronunciation", lambda p: p.pronunciation),
+    ("variety", lambda p: p.variety),
+    ("gloss_vi", lambda p: any(s.gloss_vi for s in p.senses)),
+    ("gloss_en", lambda p: any(s.gloss_en for s in p.senses)),
+    ("definition", lambda p: any(s.definition for s in p.senses)),
+    ("semantic_field", lambda p: any(s.semantic_field for s in p.senses)),
+    ("concept_id", lambda p: any(s.concept_id for s in p.senses)),
+    ("example", lambda p: any(s.examples for s in p.senses)),
+    ("variant", lambda p: p.variants),
+    ("note", lambda p: p.note),
+    ("source", lambda p: p.source),
+    ("extra", lambda p: p.extra or any(s.extra for s in p.senses)),
+)
+
+
+def filled_fields(parsed: ParsedLexicon) -> list[tuple[str, int]]:
+    """(field, number of entries with a value) for the fields the file fills."""
+    counts = [(name, sum(1 for p in parsed.entries if check(p))) for name, check in _FIELD_CHECKS]
+    return [(name, n) for name, n in counts if n]
 
 
 def check_varieties(parsed, lang: str, known: dict) -> None:
@@ -262,15 +346,16 @@ _SCALARS = ("headword", "part_of_speech", "form_kind", "pronunciation", "variety
             "license", "extra")
 
 
-def _apply(session: Session, plan: _Plan) -> list[tuple[Entry, str]]:
-    """Create and update the planned entries; return (entry, revision summary) pairs."""
+def _apply(session: Session, plan: _Plan, status: str) -> list[tuple[Entry, str]]:
+    """Create (as ``status``) and update the planned entries; return (entry, revision
+    summary) pairs."""
     language = plan.language
     assert language is not None  # ensure_catalog ran
     sources = {s.key: s for s in session.scalars(select(Source))}
     written: list[tuple[Entry, str]] = []
     for p, entry, number, content in plan.changes:
         if entry is None:
-            entry = Entry(language=language, source_key=p.source_key, status=PUBLISHED,
+            entry = Entry(language=language, source_key=p.source_key, status=status,
                           reviewed=False, source=sources[p.source])
             session.add(entry)
             summary = CREATED
@@ -288,25 +373,33 @@ def _apply(session: Session, plan: _Plan) -> list[tuple[Entry, str]]:
 
 
 def _fill(entry: Entry, p: ParsedEntry, source: Source) -> None:
-    """Copy the file's content onto the entry, assigning only what differs (an unchanged
-    field is never marked dirty); senses, examples and variants are replaced as a whole."""
-    want = parsed_state(p)
+    """Copy the file's content onto the entry."""
+    changed = entry.id is not None
+    write_state(entry, parsed_state(p), source)
+    if changed:
+        entry.reviewed = False  # new source content: a reviewer has not seen it yet
+
+
+def write_state(entry: Entry, want: dict[str, Any], source: Source | None) -> None:
+    """Give the entry the content ``want`` (the shape of ``entry_state``; ``source`` is the
+    ``Source`` its "source" key names), assigning only what differs (an unchanged field is
+    never marked dirty); senses, examples and variants are replaced as a whole. Used by the
+    import and by the revert of an import (``import_batches``)."""
     have = entry_state(entry) if entry.id is not None else None
     for name in _SCALARS:
         if have is None or have[name] != want[name]:
-            setattr(entry, name, dict(p.extra) if name == "extra" else want[name])
+            setattr(entry, name, dict(want[name] or {}) if name == "extra" else want[name])
     if entry.source is not source:
         entry.source = source
     if have is None or have["senses"] != want["senses"]:
         entry.senses = [
-            Sense(position=i, gloss_vi=s.gloss_vi, gloss_en=s.gloss_en,
-                  definition=s.definition, extra=dict(s.extra),
-                  semantic_field=s.semantic_field, concept_id=s.concept_id,
-                  concept_gloss=s.concept_gloss, gloss_note=s.gloss_note,
-                  examples=[Example(position=j, text=t, translation_vi=v)
-                            for j, (t, v) in enumerate(s.examples)])
-            for i, s in enumerate(p.senses)]
+            Sense(position=i, gloss_vi=s["gloss_vi"], gloss_en=s["gloss_en"],
+                  definition=s["definition"], extra=dict(s["extra"] or {}),
+                  semantic_field=s["semantic_field"], concept_id=s["concept_id"],
+                  concept_gloss=s["concept_gloss"], gloss_note=s["gloss_note"],
+                  examples=[Example(position=j, text=x["text"], translation_vi=x["translation_vi"])
+                            for j, x in enumerate(s["examples"])])
+            for i, s in enumerate(want["senses"])]
     if have is None or have["variants"] != want["variants"]:
-        entry.variants = [Variant(form=f, kind=k, label=lb) for f, k, lb in p.variants]
-    if have is not None:
-        entry.reviewed = False  # new source content: a reviewer has not seen it yet
+        entry.variants = [Variant(form=v["form"], kind=v["kind"], label=v["label"])
+                          for v in want["variants"]]

@@ -1,8 +1,9 @@
 """Reading a lexicon file: bytes → text → a table of cells with line numbers → checked cells.
 
 First step of an import (``importer.import_lexicon``): ``decode_lexicon`` turns the uploaded
-bytes into text (UTF-8 with or without BOM, UTF-16 with BOM), refusing binary files and
-naming the first undecodable byte; ``read_table`` sniffs the delimiter from the header line
+bytes into text (UTF-8 with or without BOM, UTF-16 with BOM; Vietnamese typed in the legacy
+TCVN3/VNI fonts is converted by ``legacy_encodings``), refusing binary files and naming the
+first undecodable byte; ``read_table`` sniffs the delimiter from the header line
 and splits the text into rows, each with the line it starts on; ``CellReader`` hands out
 cells in storage form, reporting bad characters and overlong text by line and column. What
 the columns mean is ``lexicon_formats``' business. Every problem becomes an
@@ -19,6 +20,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from search_index import normalize
+
+from . import legacy_encodings
 
 
 @dataclass(frozen=True)
@@ -66,21 +69,29 @@ _SIGNATURES = (
     (b"\xff\xd8\xff", "a JPEG image"),
 )
 
-# Legacy Vietnamese encodings (TCVN3/ABC, VNI-Windows) are converted by later work: each
-# decoder gets the raw bytes and returns text when it recognises its encoding, else None.
-# They are tried, in order, only when the bytes are not UTF-8.
-LegacyDecoder = Callable[[bytes], "str | None"]
-LEGACY_DECODERS: list[tuple[str, LegacyDecoder]] = []
+# Legacy Vietnamese font encodings (TCVN3/ABC, VNI-Windows; see ``legacy_encodings``). A
+# decoder gets bytes that are not UTF-8 and returns (text, encoding name) when it recognises
+# them, else None; they are tried in order. Text that *did* decode but is legacy-font mojibake
+# (a Word "Unicode text" export of a .VnTime/VNI-Times document) is fixed by ``fix_legacy_text``.
+LegacyDecoder = Callable[[bytes], "tuple[str, str] | None"]
+LEGACY_DECODERS: list[LegacyDecoder] = [legacy_encodings.decode_legacy_bytes]
+MAX_SAMPLES = 5
 
 
 @dataclass(frozen=True)
 class Decoded:
     text: str
-    encoding: str  # "utf-8", "utf-8-sig", "utf-16", or a legacy decoder's name
+    # "utf-8", "utf-8-sig", "utf-16"; "tcvn3"/"vni" for legacy bytes; "utf-8+tcvn3" and the
+    # like for decoded text that was legacy-font mojibake
+    encoding: str
+    # (line, original, converted) for the first lines a legacy conversion changed, for the
+    # dry run to show; empty when nothing was converted
+    samples: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 def decode_lexicon(data: bytes) -> Decoded:
-    """The file's text; ``ImportFailed`` for binary files and undecodable bytes.
+    """The file's text; ``ImportFailed`` for binary files and undecodable bytes. Text in a
+    legacy Vietnamese font encoding (TCVN3, VNI) is converted to Unicode.
 
     >>> decode_lexicon("từ".encode("utf-16")).text
     'từ'
@@ -89,21 +100,50 @@ def decode_lexicon(data: bytes) -> Decoded:
     ... except ImportFailed as exc:
     ...     print(str(exc).split(";")[0])
     line 2: not valid UTF-8 (byte 0xE9 at column 4, byte offset 7)
+    >>> d = decode_lexicon("a,b\\nc,Céng ®ång d©n téc\\n".encode("cp1252"))
+    >>> d.encoding, d.text.splitlines()[1], d.samples
+    ('tcvn3', 'c,Cộng đồng dân tộc', [(2, 'c,Céng ®ång d©n téc', 'c,Cộng đồng dân tộc')])
+    >>> decode_lexicon("a,b\\nc,Coäng ñoàng daân toäc\\n".encode("utf-8")).encoding
+    'utf-8+vni'
     """
     if not data.strip():
         raise ImportFailed("the file is empty")
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return Decoded(_decode(data, encoding), encoding)
+            return _fix_legacy(_decode(data, encoding), encoding)
     _refuse_binary(data)
     try:
-        return Decoded(_decode(data, "utf-8"), "utf-8")
+        text = _decode(data, "utf-8")
     except ImportFailed:
-        for name, decoder in LEGACY_DECODERS:
-            text = decoder(data)
-            if text is not None:
-                return Decoded(text, name)
+        for decoder in LEGACY_DECODERS:
+            found = decoder(data)
+            if found is not None:
+                text, name = found  # the samples show the bytes as Windows-1252 reads them
+                original = legacy_encodings.cp1252_text(data)
+                return Decoded(text, name, _samples(original, text))
         raise
+    return _fix_legacy(text, "utf-8")
+
+
+def _fix_legacy(text: str, encoding: str) -> Decoded:
+    fixed = legacy_encodings.fix_legacy_text(text)
+    if fixed is None:
+        return Decoded(text, encoding)
+    converted, name = fixed
+    return Decoded(converted, f"{encoding}+{name}", _samples(text, converted))
+
+
+def _samples(original: str, converted: str) -> list[tuple[int, str, str]]:
+    """The first ``MAX_SAMPLES`` lines (numbered like the error messages) that differ."""
+    samples = []
+    for number, (before, after) in enumerate(
+            zip(original.split("\n"), converted.split("\n")), start=1):
+        before, after = before.rstrip("\r"), after.rstrip("\r")
+        if before != after:
+            samples.append((number, before, after))
+            if len(samples) == MAX_SAMPLES:
+                break
+    return samples
 
 
 def _refuse_binary(data: bytes) -> None:

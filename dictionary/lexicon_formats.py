@@ -22,7 +22,9 @@ from .lexicon_files import (CellReader, ImportFailed, ImportProblem, Table, deco
 from .models import ORTHOGRAPHIC, PHONETIC, Entry, Sense, Variant
 from .parts_of_speech import PartOfSpeech, fold_label
 
-STARTER, CURATED = "starter", "curated"
+STARTER, CURATED = "starter", "curated"  # the two table formats (CSV/TSV or XLSX)
+LIFT, MDF = "lift", "mdf"  # formats parsed by lexicon_lift and lexicon_mdf
+XLSX, TEXT = "xlsx", "text"  # what detect_format sees before decoding
 
 # The starter CSV (data/SOURCES.md §1): columns mapped to model fields. All other columns
 # are kept verbatim in Entry.extra.
@@ -99,16 +101,84 @@ class ParsedLexicon:
     delimiter: str
     entries: list[ParsedEntry]
     ignored_columns: list[str]
+    # Legacy-encoded lines converted on reading: (line, as found, as converted), a sample.
+    samples: list[tuple[int, str, str]] = field(default_factory=list)
+    # Things that do not stop the import but a linguist should know (e.g. an unknown LIFT
+    # grammatical-info kept as it was).
+    warnings: list[ImportProblem] = field(default_factory=list)
 
 
-def parse_lexicon(data: bytes, *, sources: dict[str, dict],
-                  parts_of_speech: list[PartOfSpeech]) -> ParsedLexicon:
-    """Decode, read and check a whole file; ``ImportFailed`` lists every problem found.
+def parse_lexicon(data: bytes, *, sources: dict[str, dict], parts_of_speech: list[PartOfSpeech],
+                  filename: str = "", source: str | None = None,
+                  lang: str | None = None) -> ParsedLexicon:
+    """Detect the format, decode, read and check a whole file; ``ImportFailed`` lists every
+    problem found.
 
-    ``sources`` are the ``[[source]]`` tables of data/languages.toml by key.
+    ``sources`` are the known sources by key (data/languages.toml). Tables (CSV/TSV and
+    XLSX) name each row's source in a column; LIFT and Toolbox/MDF files do not, so their
+    entries take ``source`` (the import's choice), which is then required (a LIFT file
+    written by our export names each entry's source itself). ``lang`` is the language the
+    file is imported into: a LIFT file's headwords are read from that writing system.
     """
+    fmt = detect_format(data, filename)
+    if fmt == XLSX:
+        from .lexicon_xlsx import read_xlsx_table
+
+        return _parse_table(read_xlsx_table(data, is_known_column), "xlsx", [], sources,
+                            parts_of_speech)
+    if fmt == LIFT:
+        from .lexicon_lift import parse_lift
+
+        warnings: list[ImportProblem] = []
+        entries = parse_lift(data, source=source, sources=sources,
+                             parts_of_speech=parts_of_speech, vernacular=lang, warnings=warnings)
+        return _checked(ParsedLexicon(LIFT, "xml", "", entries, [], warnings=warnings))
     decoded = decode_lexicon(data)
-    table = read_table(decoded.text, is_known_column)
+    samples = list(getattr(decoded, "samples", []))
+    from .lexicon_mdf import looks_like_mdf
+
+    if looks_like_mdf(decoded.text):
+        from .lexicon_mdf import parse_mdf
+
+        entries = parse_mdf(decoded.text, source=_required_source(source, "Toolbox/MDF", sources),
+                            sources=sources, parts_of_speech=parts_of_speech)
+        return _checked(ParsedLexicon(MDF, decoded.encoding, "", entries, [], samples))
+    return _parse_table(read_table(decoded.text, is_known_column), decoded.encoding, samples,
+                        sources, parts_of_speech)
+
+
+def detect_format(data: bytes, filename: str = "") -> str:
+    """``xlsx`` for a zip archive or an OLE2 file (the XLSX reader accepts a workbook and
+    explains everything else: another archive, a legacy .xls, a password-protected file),
+    ``lift`` for XML, else ``text`` (CSV/TSV or Toolbox/MDF, told apart after decoding).
+
+    >>> detect_format(b"PK\\x03\\x04...", "words.xlsx"), detect_format(b"<?xml ...><lift>")
+    ('xlsx', 'lift')
+    >>> detect_format(b"\\xef\\xbb\\xbfheadword,vietnamese\\n", "words.csv")
+    'text'
+    """
+    from .lexicon_lift import looks_like_lift
+    from .lexicon_xlsx import looks_like_xlsx
+
+    if looks_like_xlsx(data):
+        return XLSX
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if looks_like_lift(data) or head.startswith((b"<?xml", b"<!DOCTYPE", b"<!--")) or \
+            filename.lower().endswith(".lift"):
+        return LIFT  # any XML: the LIFT reader refuses what is not LIFT, and DTDs, clearly
+    return TEXT
+
+
+def _required_source(source: str | None, what: str, sources: dict[str, dict]) -> str:
+    if source:
+        return source
+    known = ", ".join(sorted(sources)) or "none yet"
+    raise ImportFailed(f"{what} files do not name their source: choose one of the sources in "
+                       f"data/languages.toml ({known}) for the whole file")
+
+
+def _parse_table(table: Table, encoding: str, samples: list, sources: dict[str, dict],
+                 parts_of_speech: list[PartOfSpeech]) -> ParsedLexicon:
     folded = [fold_header(h) for h in table.header]
     fmt = STARTER if "entry id" in folded else CURATED
     parser = _Parser(table, sources, parts_of_speech)
@@ -121,7 +191,13 @@ def parse_lexicon(data: bytes, *, sources: dict[str, dict],
         problems.append(ImportProblem(None, None, "the file has a header row but no data rows"))
     if problems:
         raise ImportFailed(errors=sorted(problems, key=lambda p: (p.line or 0)))
-    return ParsedLexicon(fmt, decoded.encoding, table.delimiter, parser.entries, parser.ignored)
+    return ParsedLexicon(fmt, encoding, table.delimiter, parser.entries, parser.ignored, samples)
+
+
+def _checked(parsed: ParsedLexicon) -> ParsedLexicon:
+    if not parsed.entries:
+        raise ImportFailed("the file holds no entries")
+    return parsed
 
 
 # ---- checks ----------------------------------------------------------------------------------

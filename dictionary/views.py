@@ -26,21 +26,24 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
 from search_index import normalize
 
 from . import search
+from .auth import has_role
 from .db import session
 from .entries import related_by_concept
 from .highlight import highlight
 from .i18n import COOKIE
 from .indexing import get_state
-from .models import PHONETIC, PUBLISHED, Entry, Language
+from .models import CONTRIBUTOR, PHONETIC, PUBLISHED, Entry, Language, Sense
 
 bp = Blueprint("dictionary", __name__)
 
@@ -237,9 +240,21 @@ def _pivot_glosses(entry: Entry, concepts: set[str]) -> list[str]:
     return [s.gloss_vi for s in entry.senses if s.concept_id in concepts and s.gloss_vi]
 
 
+def _entry_any_status(public_id: str) -> Entry | None:
+    """An entry whatever its status: only for signed-in curators (draft, in review, deleted)."""
+    return session().scalar(
+        select(Entry).where(Entry.public_id == public_id)
+        .options(selectinload(Entry.language), selectinload(Entry.source),
+                 selectinload(Entry.variants),
+                 selectinload(Entry.senses).selectinload(Sense.examples)))
+
+
 @bp.get("/entry/<public_id>")
 def entry(public_id: str):
     e = search.get_entry(public_id)
+    curator = has_role(current_user, CONTRIBUTOR)
+    if e is None and curator:
+        e = _entry_any_status(public_id)
     if e is None:
         return error_page(NotFound(), message=_("There is no published entry with the id "
                                                 "“%(id)s”.", id=public_id[:40]))
@@ -248,9 +263,12 @@ def entry(public_id: str):
     for other in related_by_concept(e):
         group = groups.setdefault(other.language.code, {"language": other.language, "items": []})
         group["items"].append({"entry": other, "glosses": _pivot_glosses(other, concepts)})
-    return render_template("dictionary/entry.html", e=e, related=list(groups.values()),
-                           licence_link=license_url(e.license or (e.source.license if e.source
-                                                                  else None)))
+    response = current_app.make_response(render_template(
+        "dictionary/entry.html", e=e, related=list(groups.values()), curator=curator,
+        licence_link=license_url(e.license or (e.source.license if e.source else None))))
+    if curator:  # a curator's view (maybe of a draft) must not land in a shared cache
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/about")

@@ -166,8 +166,9 @@ def test_curated_csv(app, data_dir):
     zatok = entry(app, public_id="hre-000001")
     assert (zatok.source_key, zatok.source.key, zatok.part_of_speech, zatok.form_kind) == (
         "nhomthu:z1", "nhomthu", "noun", "orthographic")
+    # A curated file's new entries start as drafts: they go through review like form edits.
     assert (zatok.status, zatok.reviewed, zatok.license, zatok.homograph) == (
-        "published", False, "CC-BY-4.0", None)
+        "draft", False, "CC-BY-4.0", None)
     assert [(s.position, s.gloss_vi, s.gloss_en, s.semantic_field) for s in zatok.senses] == [
         (0, "nhà; căn nhà", "house", "Nhà cửa"), (1, "mái nhà", "roof", None)]
     assert [s.glosses_vi for s in zatok.senses] == [["nhà", "căn nhà"], ["mái nhà"]]
@@ -261,7 +262,8 @@ def test_binary_files_are_refused(app, tmp_path):
     assert errors == ["line 2: the file contains NUL bytes: this is a binary file, not a CSV/TSV "
                       "table; save the file as UTF-8 (in Excel: File → Save As → “CSV UTF-8”)"]
     errors = failure(app, write(tmp_path, "x.xlsx", b"PK\x03\x04\x14\x00\x06\x00rest"))
-    assert errors[0].startswith("this is an Excel workbook or another zip archive, not a text file")
+    # A zip archive is read as a workbook; a damaged one says so and what to do.
+    assert errors[0].startswith("the workbook is damaged or not a real .xlsx file")
     errors = failure(app, write(tmp_path, "u16.csv", "headword,vietnamese\n".encode("utf-16-le")))
     assert "UTF-16 without a byte-order mark" in errors[0]
     assert counts(app) == (0, 0, 0)

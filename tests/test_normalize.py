@@ -331,7 +331,11 @@ def test_keyboard_letters_come_from_the_data(lang):
             rest = rest[len(g):]
             if not g.isascii() and any(c.isalpha() for c in g):
                 found.add(g)
-    assert set(RULES[lang].letters) == found | {APOSTROPHE}
+    # Plus the breve letters of the practical spellings that the entry forms must offer
+    # (issue #3 names them; no bundled headword uses them).
+    practical = {"ŏ", "ơ̆", "ĕ", "ê̆"}
+    assert not practical & found
+    assert set(RULES[lang].letters) == found | {APOSTROPHE} | {clean(x) for x in practical}
     # Every IPA letter of the data has a search equivalence or is ignorable.
     assert all(loose_key(hw, RULES[lang]).isascii() for hw in headwords)
 

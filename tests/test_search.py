@@ -45,7 +45,8 @@ def synthetic_app(tmp_path_factory):
     app = make_app(root / "instance", DATA_DIR=str(data))
     with app.app_context():
         with get_db().Session() as s:
-            import_lexicon(s, HERE / "fixtures" / "golden_synthetic.csv", "hre", data_dir=data)
+            import_lexicon(s, HERE / "fixtures" / "golden_synthetic.csv", "hre", data_dir=data,
+                           status="published")
         get_state().rebuild()
     yield app
     get_state_close(app)

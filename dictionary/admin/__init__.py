@@ -8,7 +8,7 @@ Interface strings go through Flask-Babel; lexicon text is shown as stored.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -48,11 +48,17 @@ def _admin_globals() -> dict:
     }
 
 
-@bp.before_request
 def _require_login():
-    if not current_user.is_authenticated:
+    """Anonymous requests to /admin go to the login page, before anything else runs (the
+    global CSRF check included, which would otherwise answer a POST with 400)."""
+    if request.blueprint == "admin" and not current_user.is_authenticated:
         return login_manager.unauthorized()
     return None
+
+
+@bp.record_once
+def _login_first(state) -> None:
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _require_login)
 
 
 @bp.after_request
@@ -62,4 +68,4 @@ def _no_store(response):
     return response
 
 
-from . import dashboard  # noqa: E402,F401  (registers the routes)
+from . import dashboard, entries, quality, review, users, imports, export  # noqa: E402,F401  (registers the routes)

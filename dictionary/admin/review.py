@@ -1,0 +1,172 @@
+"""The review queue and the status changes of an entry (submit, publish, reject, mark
+reviewed, delete, undelete).
+
+Where it sits in the data flow: each POST here is one ``workflow`` action (permission and
+transition checked there) → commit → the session hooks queue the index update, so a
+published entry becomes searchable and a deleted or rejected one leaves the index. The
+queue page reads counts and lists straight from the database.
+"""
+from __future__ import annotations
+
+import math
+
+from flask import abort, flash, redirect, request, url_for
+from flask import render_template as render
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from .. import workflow
+from ..auth import role_required
+from ..db import session
+from ..entry_forms import ActionForm, RejectForm, form_version
+from ..models import (
+    CONTRIBUTOR,
+    EDITOR,
+    IN_REVIEW,
+    PUBLISHED,
+    REVIEWER,
+    STATUSES,
+    Entry,
+    Language,
+    Revision,
+)
+from ..views import _safe_next
+from . import bp
+from .entries import load_entry, render_entry, user
+
+PER_PAGE = 50
+
+
+def _back(public_id: str):
+    target = request.form.get("next")
+    if target and target.startswith("/admin/"):
+        return redirect(_safe_next(target))
+    return redirect(url_for("admin.entry_view", public_id=public_id))
+
+
+def _transition(public_id: str, action, done: str, form_class=ActionForm):
+    s = session()
+    entry = load_entry(public_id)
+    form = form_class()
+    if not form.validate():
+        # Only the reject form can fail (no comment): show it again, with the message.
+        return render_entry(entry, reject_form=form, status=400)
+    try:
+        action(s, user(), entry, version=form_version(form), comment=form.comment.data)
+        s.commit()
+    except workflow.NotAllowed:
+        abort(403)
+    except workflow.InvalidTransition:
+        s.rollback()
+        flash(_("This is not possible while the entry's status is “%(status)s”.",
+                status=_status(entry.status)))
+        return redirect(url_for("admin.entry_view", public_id=public_id))
+    except workflow.VersionConflict:
+        s.rollback()
+        flash(_("The entry was changed by someone else in the meantime. Look at it again "
+                "before you decide."))
+        return redirect(url_for("admin.entry_view", public_id=public_id))
+    flash(done)
+    return _back(public_id)
+
+
+def _status(status: str) -> str:
+    from . import STATUS_LABELS
+
+    return str(STATUS_LABELS.get(status, status))
+
+
+@bp.post("/entries/<public_id>/submit")
+@role_required(CONTRIBUTOR)
+def entry_submit(public_id: str):
+    return _transition(public_id, workflow.submit, _("Submitted for review."))
+
+
+@bp.post("/entries/<public_id>/publish")
+@role_required(REVIEWER)
+def entry_publish(public_id: str):
+    return _transition(public_id, workflow.publish, _("Published."))
+
+
+@bp.post("/entries/<public_id>/reject")
+@role_required(REVIEWER)
+def entry_reject(public_id: str):
+    def reject(s, u, entry, version, comment):
+        workflow.reject(s, u, entry, comment, version=version)
+
+    return _transition(public_id, reject, _("Sent back to draft with your comment."), RejectForm)
+
+
+@bp.post("/entries/<public_id>/mark-reviewed")
+@role_required(REVIEWER)
+def entry_mark_reviewed(public_id: str):
+    return _transition(public_id, workflow.mark_reviewed, _("Marked as reviewed."))
+
+
+@bp.post("/entries/<public_id>/delete")
+@role_required(EDITOR)
+def entry_delete(public_id: str):
+    return _transition(public_id, workflow.delete, _("Deleted. It can be restored."))
+
+
+@bp.post("/entries/<public_id>/undelete")
+@role_required(EDITOR)
+def entry_undelete(public_id: str):
+    return _transition(public_id, workflow.undelete, _("Restored."))
+
+
+# ---- the queue ----------------------------------------------------------------------------------
+@bp.get("/review", endpoint="review_queue")
+@role_required(REVIEWER)
+def review_queue():
+    s = session()
+    languages = list(s.scalars(select(Language).order_by(Language.id)))
+    counts = {(lang, status): n for lang, status, n in s.execute(
+        select(Entry.language_id, Entry.status, func.count()).group_by(Entry.language_id,
+                                                                       Entry.status))}
+    unreviewed = dict(s.execute(
+        select(Entry.language_id, func.count())
+        .where(Entry.status == PUBLISHED, Entry.reviewed.is_(False))
+        .group_by(Entry.language_id)).all())
+    table = [(lang, [counts.get((lang.id, st), 0) for st in STATUSES], unreviewed.get(lang.id, 0))
+             for lang in languages]
+
+    submitted = (select(Revision.entry_public_id.label("pid"),
+                        func.max(Revision.created_at).label("at"))
+                 .where(Revision.summary == workflow.SUBMITTED)
+                 .group_by(Revision.entry_public_id).subquery())
+    waiting = s.execute(
+        select(Entry, submitted.c.at).outerjoin(submitted, submitted.c.pid == Entry.public_id)
+        .where(Entry.status == IN_REVIEW)
+        .options(selectinload(Entry.language), selectinload(Entry.senses))
+        .order_by(submitted.c.at.is_(None), submitted.c.at, Entry.updated_at, Entry.id)).all()
+
+    # Published entries a person changed without review (their latest revision has a user)
+    # come before the starter data nobody has looked at yet.
+    last = (select(Revision.entry_public_id.label("pid"), func.max(Revision.id).label("rid"))
+            .group_by(Revision.entry_public_id).subquery())
+    edited_ids = (select(Entry.id).join(last, last.c.pid == Entry.public_id)
+                  .join(Revision, Revision.id == last.c.rid)
+                  .where(Entry.status == PUBLISHED, Entry.reviewed.is_(False),
+                         Revision.user_id.is_not(None)))
+    options = (selectinload(Entry.language), selectinload(Entry.senses))
+    edited = list(s.scalars(select(Entry).where(Entry.id.in_(edited_ids)).options(*options)
+                            .order_by(Entry.updated_at, Entry.id)))
+    starter_where = (Entry.status == PUBLISHED, Entry.reviewed.is_(False),
+                     Entry.id.not_in(edited_ids))
+    total = s.scalar(select(func.count(Entry.id)).where(*starter_where)) or 0
+    pages = max(1, math.ceil(total / PER_PAGE))
+    try:
+        page = min(max(1, int(request.args.get("page", 1))), pages)
+    except ValueError:
+        page = 1
+    starter = list(s.scalars(select(Entry).where(*starter_where).options(*options)
+                             .order_by(Entry.language_id, Entry.sort_key, Entry.id)
+                             .offset((page - 1) * PER_PAGE).limit(PER_PAGE)))
+    listing = {"page": page, "pages": pages, "total": total,
+               "prev_url": url_for("admin.review_queue", page=page - 1) if page > 1 else None,
+               "next_url": url_for("admin.review_queue", page=page + 1) if page < pages else None}
+    return render("admin/review_queue.html", table=table, statuses=STATUSES, waiting=waiting,
+                  edited=edited, starter=starter, listing=listing,
+                  here=url_for("admin.review_queue", page=page if page > 1 else None))

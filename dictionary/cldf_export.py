@@ -1,0 +1,203 @@
+"""Exporting entries as a CLDF Dictionary dataset (a zip), for archives and comparative work.
+
+Last step of the data flow, beside ``exporter`` (the curated table): ``Entry`` rows from
+the database (with ``language``, ``source``, ``senses`` + ``examples`` and ``variants``
+loaded) → a CLDF *Dictionary* (https://cldf.clld.org) written with pycldf into a
+temporary directory → a zip streamed in chunks.
+
+The dataset: ``EntryTable`` (one row per entry; its public id is the CLDF ID), ``SenseTable``
+(ordered senses; ``Description`` is the Vietnamese gloss), ``ExampleTable`` (Hrê/Co text,
+Vietnamese translation; senses list their examples in ``Example_IDs``), ``LanguageTable``
+(the entries' languages with their glottocodes, and Vietnamese, the meta-language), and
+``sources.bib`` with each source's citation, URL and licence. Every entry names its source
+and its licence. Entries are read once: senses and examples are spooled to files while
+the entry table is written, so memory does not grow with the lexicon.
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from pycldf import Dictionary
+from pycldf.sources import Source as BibSource
+
+from .exporter import stream_file
+from .models import Entry, Language, Source
+
+TERMS = "http://cldf.clld.org/v1.0/terms.rdf#"
+META_LANGUAGE = {"ID": "vie", "Name": "Vietnamese", "Glottocode": "viet1252",
+                 "ISO639P3code": "vie"}
+NO_GLOSS = "?"  # Description is required; a sense without a Vietnamese gloss yet
+FOLDER = "cldf"  # the folder inside the zip
+
+
+def export_cldf(entries: Iterable[Entry], *, title: str) -> Iterator[bytes]:
+    """A zip of a CLDF Dictionary of ``entries`` (in a ``cldf/`` folder), in chunks. The
+    dataset is written to a temporary directory that is removed when the stream ends."""
+    with tempfile.TemporaryDirectory(prefix="cldf-export-") as tmp:
+        directory = Path(tmp) / FOLDER
+        write_dataset(entries, directory, title=title, spool=Path(tmp))
+        archive = Path(tmp) / "dataset.zip"
+        zip_directory(directory, archive)
+        with archive.open("rb") as file:
+            yield from stream_file(file)
+
+
+def write_dataset(entries: Iterable[Entry], directory: Path, *, title: str,
+                  spool: Path) -> Dictionary:
+    """Write the CLDF dataset of ``entries`` into ``directory``; ``spool`` is a scratch
+    directory for the sense and example rows."""
+    dataset = new_dataset(directory)
+    collected = _Collected(spool)
+    with collected:
+        _write_table(dataset, "EntryTable", collected.entry_rows(entries))
+    _write_table(dataset, "SenseTable", collected.read("senses"))
+    _write_table(dataset, "ExampleTable", collected.read("examples"))
+    _write_table(dataset, "LanguageTable",
+                 [*map(language_row, collected.languages.values()), META_LANGUAGE])
+    dataset.add_sources(*map(bib_source, collected.sources.values()))
+    dataset.properties.update(_metadata(title, collected.licenses))
+    if collected.sources:
+        dataset.properties["dc:source"] = "sources.bib"
+    dataset.write_sources()
+    dataset.write_metadata()
+    return dataset
+
+
+def new_dataset(directory: Path) -> Dictionary:
+    """An empty Dictionary with the components and columns this export fills."""
+    dataset = Dictionary.in_dir(directory)
+    dataset.add_component("LanguageTable")
+    dataset.add_component("ExampleTable")
+    dataset.add_columns(
+        "EntryTable", {"name": "Homograph", "datatype": "integer"}, "Form_Kind",
+        "Pronunciation", "Variety", {"name": "Variants", "separator": " ; "}, "Note",
+        f"{TERMS}source", "License")
+    dataset.add_columns(
+        "SenseTable", {"name": "Position", "datatype": "integer"}, "Gloss_en", "Definition",
+        "Semantic_Field", "Concepticon_ID",
+        {"name": "Example_IDs", "separator": " ; ", "propertyUrl": f"{TERMS}exampleReference"})
+    return dataset
+
+
+def _write_table(dataset: Dictionary, name: str, rows: Iterable[dict[str, Any]]) -> None:
+    table = dataset[name]
+    table.common_props["dc:extent"] = table.write(rows)
+
+
+def _metadata(title: str, licenses: set[str]) -> dict[str, str]:
+    properties = {
+        "dc:title": title,
+        "dc:description": (
+            "Exported from Từ điển Việt–Hrê · Việt–Co. Sense descriptions are Vietnamese "
+            f"glosses ('{NO_GLOSS}' where none has been written yet); Form_Kind 'phonetic' "
+            "marks headwords in a linguist's phonetic transcription rather than the practical "
+            "orthography. Each entry names its source (sources.bib) and its licence (License)."),
+    }
+    if len(licenses) == 1:
+        properties["dc:license"] = next(iter(licenses))
+    return properties
+
+
+class _Collected:
+    """What one pass over the entries gathers: languages, sources and licences (few), and
+    the sense and example rows (many, spooled to JSON-lines files)."""
+
+    def __init__(self, spool: Path) -> None:
+        self.spool = spool
+        self.languages: dict[str, Language] = {}
+        self.sources: dict[str, Source] = {}
+        self.licenses: set[str] = set()
+        self.files: dict[str, IO[str]] = {}
+
+    def __enter__(self) -> _Collected:
+        for name in ("senses", "examples"):
+            self.files[name] = (self.spool / f"{name}.jsonl").open("w", encoding="utf-8")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for file in self.files.values():
+            file.close()
+
+    def read(self, name: str) -> Iterator[dict[str, Any]]:
+        with (self.spool / f"{name}.jsonl").open(encoding="utf-8") as file:
+            for line in file:
+                yield json.loads(line)
+
+    def entry_rows(self, entries: Iterable[Entry]) -> Iterator[dict[str, Any]]:
+        for entry in entries:
+            self.languages.setdefault(entry.language.code, entry.language)
+            if entry.source is not None:
+                self.sources.setdefault(entry.source.key, entry.source)
+            if entry.license:
+                self.licenses.add(entry.license)
+            for position, sense in enumerate(entry.senses, 1):
+                self.spool_sense(entry, sense, position)
+            yield entry_row(entry)
+
+    def spool_sense(self, entry: Entry, sense, position: int) -> None:
+        sense_id = f"{entry.public_id}-{position}"
+        example_ids = []
+        for n, example in enumerate(sense.examples, 1):
+            example_ids.append(f"{sense_id}-{n}")
+            self.write("examples", example_row(entry, example, example_ids[-1]))
+        self.write("senses", sense_row(entry, sense, sense_id, position, example_ids))
+
+    def write(self, name: str, row: dict[str, Any]) -> None:
+        self.files[name].write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+# ---- rows ------------------------------------------------------------------------------------
+def entry_row(entry: Entry) -> dict[str, Any]:
+    return {
+        "ID": entry.public_id, "Language_ID": entry.language.code, "Headword": entry.headword,
+        "Part_Of_Speech": entry.part_of_speech, "Homograph": entry.homograph,
+        "Form_Kind": entry.form_kind, "Pronunciation": entry.pronunciation,
+        "Variety": entry.variety, "Variants": [v.form for v in entry.variants],
+        "Note": entry.note, "Source": [entry.source.key] if entry.source is not None else [],
+        "License": entry.license or None,
+    }
+
+
+def sense_row(entry: Entry, sense, sense_id: str, position: int,
+              example_ids: list[str]) -> dict[str, Any]:
+    return {
+        "ID": sense_id, "Description": sense.gloss_vi or NO_GLOSS, "Entry_ID": entry.public_id,
+        "Position": position, "Gloss_en": sense.gloss_en, "Definition": sense.definition,
+        "Semantic_Field": sense.semantic_field, "Concepticon_ID": sense.concept_id,
+        "Example_IDs": example_ids,
+    }
+
+
+def example_row(entry: Entry, example, example_id: str) -> dict[str, Any]:
+    return {
+        "ID": example_id, "Language_ID": entry.language.code, "Primary_Text": example.text,
+        "Translated_Text": example.translation_vi or None,
+        "Meta_Language_ID": META_LANGUAGE["ID"] if example.translation_vi else None,
+    }
+
+
+def language_row(language: Language) -> dict[str, Any]:
+    return {"ID": language.code, "Name": language.name_en, "Glottocode": language.glottocode,
+            "ISO639P3code": language.code}
+
+
+def bib_source(source: Source) -> BibSource:
+    """A BibTeX ``@misc`` record: the citation as written in data/languages.toml."""
+    fields = {"title": source.citation or source.key}
+    if source.url:
+        fields["url"] = source.url
+    if source.license:
+        fields["note"] = f"License: {source.license}"
+    return BibSource("misc", source.key, **fields)
+
+
+def zip_directory(directory: Path, archive: Path) -> None:
+    """Zip ``directory``'s files under its own name, in a stable order."""
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as package:
+        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+            package.write(path, f"{directory.name}/{path.relative_to(directory).as_posix()}")

@@ -1,0 +1,502 @@
+"""Reading LIFT 0.13 lexicons (what FieldWorks Language Explorer exports) into ParsedEntry rows.
+
+Where it sits: the LIFT branch of the second import step (``importer.import_lexicon`` →
+``parse_lexicon``, beside the CSV formats of ``lexicon_formats``); ``lift_export`` is the
+way back. Bytes → a defused SAX parse (no DTD, no entity, no external reference; every
+element with its line) → one element tree per ``<entry>`` → a ``ParsedEntry`` whose text is
+in storage form, so the importer can compare it with the database. Every problem is
+collected and raised together as ``ImportFailed``; nothing here touches the database.
+
+Nothing the model does not hold is dropped. The ``<entry>`` element, without its senses, is
+kept as canonical XML in ``Entry.extra["lift"]``, each ``<sense>`` in ``Sense.extra["lift"]``.
+A processing instruction ``<?slot KIND?>`` stands in front of each element whose value the
+model holds (the headword form, the Vietnamese glosses, an example …): ``lift_export`` puts
+the stored element back while the model still says the same, and one made from the model
+once the value was edited. Traits the exporter adds are read back as what they are:
+``source`` names the entry's source; ``license`` and ``public-id`` come from the database
+and are not kept. The file's ``<header>`` (range and field definitions of the FieldWorks
+project) is not entry data and is not kept; a warning says so.
+"""
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import unicodedata
+import xml.etree.ElementTree as ET
+from xml.sax import SAXParseException, handler
+
+from defusedxml import EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml.expatreader import DefusedExpatParser
+
+from search_index import normalize
+
+from .lexicon_files import ImportFailed, ImportProblem, bad_character
+from .lexicon_formats import LIMITS, ParsedEntry, ParsedSense
+from .models import ORTHOGRAPHIC, PHONETIC, Variant
+from .parts_of_speech import PartOfSpeech, fold_label
+
+SLOT = "slot"  # target of the processing instructions that mark modelled elements
+MAX_DEPTH = 64  # LIFT nests about 10 deep; a deeper file is hostile or broken
+SEMANTIC_DOMAINS = ("semantic-domain-ddp4", "semantic-domain")
+DIALECT_NAMES, PLACE_NAMES = ("dialect", "dialect-labels"), ("location", "place")
+EXPORT_TRAITS = ("source", "license", "public-id")  # lift_export writes them on every entry
+LABEL_LIMIT = Variant.__table__.c.label.type.length
+_NO_DTD = ("; a LIFT file needs no DTD or entities (FieldWorks writes none): remove the "
+           "<!DOCTYPE …> declaration")
+# How a slot's elements become the stored value (``value_of``, shared with lift_export so
+# both compare alike): traits give their value; glosses are "a; b"; free text and IPA are
+# kept as typed (NFC, trimmed, as the curated format keeps notes); the rest is clean().
+TRAIT_KINDS = frozenset({"semantic_field", "concept_id", "concept_gloss", "variety"})
+RAW_KINDS = frozenset({"note", "gloss_note", "pronunciation", "concept_id", "concept_gloss",
+                       "variety"})
+
+
+def text_of(form: ET.Element) -> str:
+    """The plain text of a form or gloss: its ``<text>``, spans included."""
+    text = form.find("text")
+    return "".join(text.itertext()) if text is not None else ""
+
+
+def join_glosses(texts: list[str]) -> str:
+    """Glosses of one language, several elements or ``;`` inside one, as CSV stores them.
+
+    >>> join_glosses(["nhà ;căn  nhà", " mái nhà "])
+    'nhà; căn nhà; mái nhà'
+    """
+    return "; ".join(g for g in (normalize.clean(p) for t in texts for p in t.split(";")) if g)
+
+
+def value_of(kind: str, elements: list[ET.Element]) -> str:
+    """What the model stores for the slot elements of ``kind``."""
+    raw = [(e.get("value") or "") if kind in TRAIT_KINDS else text_of(e) for e in elements]
+    if kind in ("gloss_vi", "gloss_en"):
+        return join_glosses(raw)
+    if kind in RAW_KINDS:
+        return unicodedata.normalize("NFC", "\n".join(raw)).strip()
+    return normalize.clean(" ".join(raw))
+
+
+def is_lang(el: ET.Element, code: str) -> bool:
+    """Whether a form is in language ``code`` (any script, region or variant, or the
+    private-use ``x-code``)."""
+    tags = (el.get("lang") or "").casefold().split("-")
+    return tags[0] == code or tags[:2] == ["x", code]
+
+
+def is_ipa(el: ET.Element) -> bool:
+    return "fonipa" in (el.get("lang") or "").casefold().split("-")
+
+
+def choose(forms: list[ET.Element], langs: tuple[str, ...], fallback: bool = False):
+    """The first form in the first of ``langs`` found; else the first form if ``fallback``."""
+    found = next((f for code in langs for f in forms if is_lang(f, code)), None)
+    return found if found is not None or not fallback or not forms else forms[0]
+
+
+def like_headword(forms: list[ET.Element], lang: str | None):
+    """An example's or variant's vernacular form: the headword's writing system, else the
+    first form that is neither Vietnamese nor English."""
+    return (next((f for f in forms if f.get("lang") == lang), None)
+            or next((f for f in forms if not (is_lang(f, "vi") or is_lang(f, "en"))), None))
+
+
+def is_label(el: ET.Element) -> bool:
+    """A trait or field of a ``<variant>`` that ``variant_kind_label`` reads."""
+    name = el.get("name") if el.tag == "trait" else el.get("type") if el.tag == "field" else None
+    return name in DIALECT_NAMES + PLACE_NAMES or (el.tag == "trait" and name == "variant-type")
+
+
+def variant_kind_label(variant: ET.Element) -> tuple[str, str | None]:
+    """(kind, label) of a ``<variant>``: "dialect" when a dialect trait or field or a
+    variant-type naming a dialect says so, else "spelling"; the label joins the dialect and
+    place values."""
+    labels, dialect = [], False
+    for el in filter(is_label, variant):
+        name = el.get("name") or el.get("type")
+        if name == "variant-type":
+            dialect = dialect or "dialect" in (el.get("value") or "").casefold()
+            continue
+        dialect = dialect or name in DIALECT_NAMES
+        form = choose(el.findall("form"), (), fallback=True)
+        labels.append(normalize.clean(el.get("value") or "" if el.tag == "trait"
+                                      else text_of(form) if form is not None else ""))
+    return ("dialect" if dialect else "spelling"), "; ".join(x for x in labels if x) or None
+
+
+def mark(parent: ET.Element, child: ET.Element, kind: str) -> None:
+    parent.insert(list(parent).index(child), ET.PI(SLOT, kind))
+
+
+def looks_like_lift(data: bytes) -> bool:
+    """Whether the bytes are an XML document whose root is ``<lift>``.
+
+    >>> looks_like_lift(b'<?xml version="1.0"?>\\n<lift version="0.13">'), looks_like_lift(b"a,b")
+    (True, False)
+    """
+    head = data[:8192]
+    utf16 = head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    text = head.decode("utf-16" if utf16 else "utf-8", "ignore").lstrip("\ufeff \t\r\n")
+    return text.startswith("<") and re.search(r"<lift[\s/>]", text) is not None
+
+
+# ---- the XML parse ---------------------------------------------------------------------------
+class _Element(ET.Element):
+    line: int | None = None
+
+
+class _Refused(Exception):
+    """The parse stops here: ``args`` are the line and the message."""
+
+
+class _Tree(handler.ContentHandler, handler.LexicalHandler):
+    """Builds elements with their lines, names as written (no namespace processing, so
+    nothing is renamed). With ``on_child`` it reads a LIFT file: each child of ``<lift>`` is
+    handed over, then dropped (memory stays flat); without, it keeps one tree with its slot
+    instructions (XML kept in ``extra``). White space between elements is dropped, text
+    inside ``<text>`` (mixed content) kept. DTDs are refused here; defusedxml has refused
+    entity declarations and external references before."""
+
+    def __init__(self, on_child=None) -> None:
+        super().__init__()
+        self.on_child = on_child
+        self.root: _Element | None = None
+        self.stack: list[_Element] = []
+        self.chunks: list[str] = []
+        self.in_text = 0
+        self.locator = None
+        self.dtd_line: int | None = None
+
+    def setDocumentLocator(self, locator) -> None:
+        self.locator = locator
+
+    def line(self) -> int | None:
+        return self.locator.getLineNumber() if self.locator is not None else None
+
+    def _flush(self) -> None:
+        text, self.chunks = "".join(self.chunks), []
+        if self.stack and (text.strip() or (text and self.in_text)):
+            text, parent = unicodedata.normalize("NFC", text), self.stack[-1]
+            if len(parent):
+                parent[-1].tail = (parent[-1].tail or "") + text
+            else:
+                parent.text = (parent.text or "") + text
+
+    def startElement(self, name, attrs) -> None:
+        self._flush()
+        if len(self.stack) >= MAX_DEPTH:
+            raise _Refused(self.line(), f"elements are nested more than {MAX_DEPTH} deep; "
+                                        "this is not a LIFT lexicon")
+        el = _Element(name, {k: unicodedata.normalize("NFC", attrs[k])
+                             for k in sorted(attrs.getNames())})
+        el.line = self.line()
+        if self.stack:
+            self.stack[-1].append(el)
+        elif self.on_child is not None and name != "lift":
+            raise _Refused(el.line, f"the root element is <{name}>, not <lift>: this is not a "
+                                    "LIFT lexicon")
+        else:
+            self.root = el
+        self.stack.append(el)
+        self.in_text += name == "text"
+
+    def endElement(self, name) -> None:
+        self._flush()
+        el = self.stack.pop()
+        self.in_text -= name == "text"
+        if self.on_child is not None and len(self.stack) == 1:
+            self.on_child(el, self.stack[0])
+            self.stack[0].remove(el)
+
+    def characters(self, content) -> None:
+        self.chunks.append(content)
+
+    def processingInstruction(self, target, data) -> None:
+        if self.on_child is None and target == SLOT and self.stack:
+            self._flush()
+            self.stack[-1].append(ET.PI(target, data))
+
+    def startDTD(self, name, public_id, system_id) -> None:
+        if public_id or system_id:
+            raise _Refused(self.line(), f"the file refers to an external DTD "
+                                        f"({system_id or public_id}), which is refused" + _NO_DTD)
+        self.dtd_line = self.line()
+
+    def endDTD(self) -> None:
+        raise _Refused(self.dtd_line, "the file declares a DTD, which is refused" + _NO_DTD)
+
+
+def _read(data: bytes, tree: _Tree) -> None:
+    parser = DefusedExpatParser()  # refuses entity declarations and external references
+    parser.setContentHandler(tree)
+    parser.setProperty(handler.property_lexical_handler, tree)
+    parser.parse(io.BytesIO(data))
+
+
+def load_kept(xml: str) -> ET.Element:
+    """An element kept in ``extra["lift"]``, slot instructions included, read as files are."""
+    tree = _Tree()
+    _read(xml.encode(), tree)
+    assert tree.root is not None
+    return tree.root
+
+
+def parse_lift(data: bytes, *, source: str | None, sources: dict[str, dict],
+               parts_of_speech: list[PartOfSpeech], vernacular: str | None = None,
+               warnings: list[ImportProblem] | None = None) -> list[ParsedEntry]:
+    """Read and check a whole LIFT file; ``ImportFailed`` lists every problem found.
+
+    ``source``: the source key of entries that do not name one (in a ``source`` trait, as
+    ``lift_export`` writes); ``sources``: the ``[[source]]`` tables of data/languages.toml
+    by key; ``vernacular``: the language code of the headwords (the lexical-unit form in
+    that language is the headword; without it, the first form). What stops nothing but is
+    worth telling (an unknown grammatical-info, a skipped deleted entry) goes to ``warnings``.
+    """
+    if not data.strip():
+        raise ImportFailed("the file is empty")
+    if source is not None and source not in sources:
+        raise ImportFailed(_unknown_source(source, sources))
+    reader = _Reader(source, sources, parts_of_speech, vernacular)
+    tree, problems = _Tree(reader.child), reader.problems
+    try:
+        _read(data, tree)
+    except SAXParseException as exc:
+        problems.append(ImportProblem(exc.getLineNumber(), None, (
+            f"not well-formed XML: {exc.getMessage()} (column {exc.getColumnNumber() + 1}); "
+            "the rest of the file was not read")))
+    except EntitiesForbidden as exc:
+        what = (f'an external entity "{exc.name}" ({exc.sysid or exc.pubid}), which could read '
+                "files on the server (XXE)" if exc.sysid or exc.pubid else
+                f'an entity "{exc.name}"; entities can expand without limit ("billion laughs")')
+        problems.append(ImportProblem(tree.line(), None, f"the file declares {what}; refused"
+                                                         + _NO_DTD))
+    except ExternalReferenceForbidden as exc:
+        problems.append(ImportProblem(tree.line(), None, "the file refers to an external "
+                                      f"resource ({exc.sysid}); refused" + _NO_DTD))
+    except _Refused as exc:
+        problems.append(ImportProblem(exc.args[0], None, exc.args[1]))
+    version = tree.root.get("version") if tree.root is not None else "0.13"
+    if version != "0.13":
+        problems.append(ImportProblem(1, "lift", f'LIFT version {version or "(none)"}; this '
+                                                 'importer reads version="0.13" (what FieldWorks '
+                                                 "and WeSay write)"))
+    if reader.sourceless:
+        problems.append(ImportProblem(reader.sourceless[0], "source", (
+            f"{len(reader.sourceless)} entries name no source (a source trait); choose one "
+            f"for the file from data/languages.toml ({', '.join(sorted(sources))})")))
+    if not problems and not reader.entries:
+        problems.append(ImportProblem(None, None, "the file has no entries"))
+    if warnings is not None:
+        warnings.extend(reader.warnings)
+    if problems:
+        raise ImportFailed(errors=sorted(problems, key=lambda p: p.line or 0))
+    return reader.entries
+
+
+def _unknown_source(key: str, sources: dict[str, dict]) -> str:
+    known = ", ".join(sorted(sources)) or "none yet"
+    return (f'unknown source "{key}"; use a source key from data/languages.toml ({known}), or '
+            "add one there as a [[source]] table with key, license and citation")
+
+
+# ---- entries ---------------------------------------------------------------------------------
+class _Reader:
+    def __init__(self, source, sources, parts_of_speech, vernacular) -> None:
+        self.source, self.sources, self.vernacular = source, sources, vernacular
+        self.pos: dict[str, str] = {}
+        for p in parts_of_speech:
+            for label in (p.key, p.vi, p.en, *p.aliases):
+                self.pos.setdefault(fold_label(label), p.key)
+        self.entries: list[ParsedEntry] = []
+        self.problems: list[ImportProblem] = []
+        self.warnings: list[ImportProblem] = []
+        self.keys: dict[str, int | None] = {}
+        self.sourceless: list[int | None] = []  # lines of entries that name no source
+
+    def problem(self, el: ET.Element, message: str, where: str | None = None) -> None:
+        self.problems.append(ImportProblem(getattr(el, "line", None), where or el.tag, message))
+
+    def warn(self, el: ET.Element, message: str) -> None:
+        self.warnings.append(ImportProblem(getattr(el, "line", None), el.tag, message))
+
+    def value(self, kind: str, elements: list[ET.Element], limit: str | None = None,
+              where: str | None = None) -> str:
+        """``value_of`` with the checks CSV cells get: bad characters and length."""
+        for el in elements:
+            bad = bad_character(el.get("value") or "" if kind in TRAIT_KINDS else text_of(el),
+                                multiline=True)
+            if bad:
+                self.problem(el, bad, where)
+                return ""
+        value = value_of(kind, elements)
+        maximum = LIMITS.get(limit or kind)
+        if maximum is not None and len(value) > maximum:
+            self.problem(elements[0], f"{len(value)} characters; at most {maximum} fit", where)
+        return value
+
+    def take(self, parent, child, kind: str) -> str | None:
+        """The value of one modelled element, which is marked as a slot."""
+        if parent is None or child is None:
+            return None
+        value = self.value(kind, [child], where=parent.tag if child.tag == "form" else None)
+        mark(parent, child, kind)
+        return value or None
+
+    def child(self, el: _Element, root: _Element) -> None:
+        if el.tag == "entry":
+            for name, uri in root.items():  # prefixes declared on <lift> go with the entry
+                if name.startswith("xmlns:"):
+                    el.attrib.setdefault(name, uri)
+            self.entry(el)
+        elif el.tag == "header":
+            self.warn(el, "the header (range and field definitions) is not kept; entries keep "
+                          "their values")
+        else:
+            self.warn(el, f"<{el.tag}> is not part of LIFT; ignored")
+
+    def entry(self, el: _Element) -> None:
+        if el.get("dateDeleted"):
+            return self.warn(el, "the entry is marked deleted (dateDeleted); not imported")
+        ours = [c for c in el if c.tag == "trait" and c.get("name") in EXPORT_TRAITS]
+        source = next((c.get("value") for c in ours if c.get("name") == "source"), self.source)
+        for trait in ours:
+            el.remove(trait)
+        if source and source not in self.sources:
+            self.problem(el, _unknown_source(source, self.sources), "source")
+        elif not source:  # told once, after the file was read
+            self.sourceless.append(el.line)
+        ident = el.get("guid") or el.get("id")  # FieldWorks ids change with the headword
+        key = f"{source}:{ident}"
+        if not ident:
+            self.problem(el, "no id or guid: a later import could not find the entry again")
+        elif len(key) > LIMITS["source_key"]:
+            self.problem(el, f"the key {key!r} is longer than {LIMITS['source_key']} characters")
+        elif key in self.keys:
+            self.problem(el, f'duplicate entry "{ident}" (also on line {self.keys[key]})')
+        self.keys.setdefault(key, el.line)
+
+        unit = el.find("lexical-unit")
+        forms = unit.findall("form") if unit is not None else []
+        form = forms[0] if forms and self.vernacular is None else next(
+            (f for ipa in (False, True) for f in forms  # orthographic before IPA
+             if is_lang(f, self.vernacular or "") and is_ipa(f) == ipa), None)
+        headword, lang = "", self.vernacular
+        if form is None:
+            have = ", ".join(f.get("lang") or "?" for f in forms)
+            self.problem(unit if unit is not None else el,
+                         f'no headword in "{self.vernacular}" (the lexical-unit has: {have}); '
+                         "is this the right language?" if forms else
+                         "no headword (no <lexical-unit> form)", "lexical-unit")
+        else:
+            before, lang = len(self.problems), form.get("lang")
+            headword = self.take(unit, form, "headword") or ""
+            if not headword and len(self.problems) == before:
+                self.problem(form, "empty headword", "lexical-unit")
+        sound = el.find("pronunciation")
+        note = next((n for n in el.findall("note") if n.get("type") is None), None)
+        entry = ParsedEntry(
+            line=el.line or 0, source_key=key, source=source or "", headword=headword,
+            form_kind=PHONETIC if form is not None and is_ipa(form) else ORTHOGRAPHIC,
+            pronunciation=self.take(sound, sound.find("form") if sound is not None else None,
+                                    "pronunciation"),
+            variety=self.take(el, next((t for t in el.findall("trait")
+                                        if t.get("name") == "variety"), None), "variety"),
+            note=self.take(note, choose(note.findall("form"), ("vi", "en"), True)
+                           if note is not None else None, "note"),
+            license=(self.sources.get(source) or {}).get("license", ""))
+        self.variants(el, entry, lang)
+
+        senses = [c for c in el if c.tag == "sense"]
+        if not senses:
+            self.problem(el, "no sense: an entry needs at least one sense with a Vietnamese "
+                             'gloss (gloss lang="vi")', "sense")
+        else:
+            mark(el, senses[0], "senses")
+            if all(_integer(s.get("order")) is not None for s in senses):
+                senses.sort(key=lambda s: _integer(s.get("order")))
+        keys = []
+        for number, sense in enumerate(senses, 1):
+            el.remove(sense)
+            parsed, pos = self.sense(sense, lang, number)
+            entry.senses.append(parsed)
+            keys += [pos] if pos else []
+        entry.part_of_speech = keys[0] if keys else None
+        if len(set(keys)) > 1:
+            self.warn(el, "the senses have different parts of speech "
+                          f"({', '.join(dict.fromkeys(keys))}); the entry takes {keys[0]}, "
+                          "each sense keeps its own in the LIFT data")
+        el.insert(0, ET.PI(SLOT, f"pos {entry.part_of_speech or ''}".strip()))
+        entry.extra = {"lift": ET.tostring(el, encoding="unicode")}
+        self.entries.append(entry)
+
+    def variants(self, el: ET.Element, entry: ParsedEntry, lang: str | None) -> None:
+        """``<variant>``s with a vernacular form become Variants; others (a reference or a
+        pronunciation only, or a repeated form) are kept as they are."""
+        for variant in el.findall("variant"):
+            form = like_headword(variant.findall("form"), lang)
+            text = self.value("form", [form], "variant_form", "variant") if form is not None else ""
+            if not text or any(text == v[0] for v in entry.variants):
+                continue
+            kind, label = variant_kind_label(variant)
+            if label and len(label) > LABEL_LIMIT:
+                self.problem(variant, f"the label has {len(label)} characters; at most "
+                                      f"{LABEL_LIMIT} fit")
+            mark(variant, form, "form")
+            mark(el, variant, "variant")
+            entry.variants.append((text, kind, label))
+
+    def sense(self, el: ET.Element, lang: str | None, number: int):
+        info, pos = el.find("grammatical-info"), None
+        if info is not None:
+            value = info.get("value") or ""
+            pos = self.pos.get(fold_label(value))
+            if pos is None and value.strip():
+                self.warn(info, f'grammatical-info "{value}" is not in data/parts_of_speech.toml;'
+                                " the part of speech stays empty and the value is kept in the "
+                                "LIFT data")
+            mark(el, info, "pos")
+        glosses, before = {}, len(self.problems)
+        for code in ("vi", "en"):
+            found = [g for g in el.findall("gloss") if is_lang(g, code)]
+            glosses[code] = self.value(f"gloss_{code}", found, where="gloss") if found else ""
+            for gloss in found:
+                mark(el, gloss, f"gloss_{code}")
+        gloss_problem = len(self.problems) > before
+        traits = {kind: self.take(el, next((t for t in el.findall("trait") if t.get("name") in
+                                            names and (t.get("value") or "").strip()), None), kind)
+                  for kind, names in (("semantic_field", SEMANTIC_DOMAINS),
+                                      ("concept_id", ("concepticon-id",)),
+                                      ("concept_gloss", ("concepticon-gloss",)))}
+        definition = el.find("definition")
+        note = next((n for n in el.findall("note") if n.get("type") == "gloss-note"), None)
+        sense = ParsedSense(
+            gloss_vi=glosses["vi"], gloss_en=glosses["en"] or None, **traits,
+            gloss_note=self.take(note, choose(note.findall("form"), (), True)
+                                 if note is not None else None, "gloss_note"),
+            definition=self.take(definition, choose(definition.findall("form"), ("vi", "en"))
+                                 if definition is not None else None, "definition"))
+        if not sense.gloss_vi and not sense.gloss_note and not gloss_problem:
+            self.problem(el, f'sense {number} has no Vietnamese gloss (gloss lang="vi"); the '
+                             "dictionary shows every sense in Vietnamese (a sense may go without "
+                             'one only with a <note type="gloss-note"> saying why)', "gloss")
+        for example in el.findall("example"):
+            form = like_headword(example.findall("form"), lang)
+            text = self.value("text", [form], where="example") if form is not None else ""
+            if not text:
+                continue
+            box = next((t for t in example.findall("translation")
+                        if choose(t.findall("form"), ("vi",)) is not None), None)
+            translation = self.take(box, choose(box.findall("form"), ("vi",))
+                                    if box is not None else None, "translation")
+            mark(example, form, "text")
+            mark(el, example, "example")
+            sense.examples.append((text, translation or ""))
+        sense.extra = {"lift": ET.tostring(el, encoding="unicode")}
+        return sense, pos
+
+
+def _integer(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,320 @@
+"""Writing entries as LIFT 0.13 (for FieldWorks, WeSay or another import): the way back of
+``lexicon_lift``.
+
+Where it sits: reads Entry ORM objects (language, source, senses with their examples and
+variants loaded) and streams a LIFT file, one ``<entry>`` at a time. An entry that came from
+LIFT is rebuilt from the XML ``lexicon_lift`` kept in ``extra["lift"]`` (its own and its
+senses'): every ``<?slot KIND?>`` there is filled from the model, keeping the stored element
+while the model still says the same (so spans, annotations and other languages' forms
+survive) and making a new one when the value was edited; everything else is written back
+where it was. Other entries are written from the model alone, their ``extra`` columns as
+``<field>``s. Every entry also gets ``source``, ``license`` and ``public-id`` traits.
+
+>>> from dictionary.models import Entry, Language, Sense, Source
+>>> e = Entry(public_id="hre-000007", headword="zatok", form_kind="orthographic",
+...           language=Language(code="hre"), source=Source(key="nhomthu"), license="CC-BY-4.0",
+...           senses=[Sense(gloss_vi="nhà; căn nhà", gloss_en="house")])
+>>> print(b"".join(export_lift([e])).decode())
+<?xml version="1.0" encoding="UTF-8"?>
+<lift version="0.13" producer="tu-dien-hre-co">
+  <entry id="hre-000007">
+    <lexical-unit>
+      <form lang="hre"><text>zatok</text></form>
+    </lexical-unit>
+    <sense>
+      <gloss lang="vi"><text>nhà; căn nhà</text></gloss>
+      <gloss lang="en"><text>house</text></gloss>
+    </sense>
+    <trait name="source" value="nhomthu" />
+    <trait name="license" value="CC-BY-4.0" />
+    <trait name="public-id" value="hre-000007" />
+  </entry>
+</lift>
+<BLANKLINE>
+"""
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+
+from .lexicon_lift import SLOT, is_label, load_kept, value_of, variant_kind_label
+from .models import PHONETIC, Entry, Sense
+
+PRODUCER = "tu-dien-hre-co"
+# Where a new element goes among its siblings (LIFT does not fix an order; this is FLEx's).
+ENTRY_ORDER = ("lexical-unit", "citation", "pronunciation", "variant", "sense", "note",
+               "relation", "etymology", "field", "trait")
+SENSE_ORDER = ("grammatical-info", "gloss", "definition", "relation", "note", "example",
+               "reversal", "illustration", "subsense", "field", "trait")
+INNER_ORDER = ("form", "translation", "media", "pronunciation", "relation", "note", "field",
+               "trait")
+VARIANT_TYPES = {"dialect": "Dialectal Variant"}  # spelling is what a variant is by default
+LABEL_TRAITS = {"dialect": "dialect", "spelling": "location"}
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+Make = Callable[[str, "ET.Element | None"], ET.Element]
+
+
+def export_lift(entries: Iterable[Entry]) -> Iterator[bytes]:
+    """The LIFT document, in UTF-8 pieces: the prologue, one piece per entry, the end."""
+    yield (f'<?xml version="1.0" encoding="UTF-8"?>\n'
+           f'<lift version="0.13" producer="{PRODUCER}">\n').encode()
+    for entry in entries:
+        el = entry_element(entry)
+        _indent(el, 1)
+        yield b"  " + ET.tostring(el, encoding="unicode").encode() + b"\n"
+    yield b"</lift>\n"
+
+
+def entry_element(e: Entry) -> ET.Element:
+    """One ``<entry>``: the stored LIFT XML with its slots filled, or one made from the model."""
+    stored = (e.extra or {}).get("lift")
+    el = _kept(e, stored) if isinstance(stored, str) else ET.Element("entry", _attrs(e))
+    record = _slots(el, "pos")  # the part of speech the entry had when it was imported
+    _remove(el, record, keep=True)
+    recorded = " ".join(record[0][0].text.split()[2:]) or None if record else None
+    pos_changed = not record or recorded != e.part_of_speech
+    code = e.language.code
+    unit = next((c for c in el if c.tag == "lexical-unit"), None)
+    old = _slots(unit, "headword") if unit is not None else []
+    lang = old[0][1].get("lang") if old else code + ("-fonipa" if e.form_kind == PHONETIC else "")
+    _fill_box(el, ENTRY_ORDER, "lexical-unit", {}, "headword", e.headword, _form(lang))
+    _fill_box(el, ENTRY_ORDER, "pronunciation", {}, "pronunciation", e.pronunciation,
+              _form(f"{code}-fonipa"))
+    _fill_list(el, ENTRY_ORDER, "variant", e.variants, lambda v: v.form,
+               partial(_variant, lang=lang))
+    _fill_box(el, ENTRY_ORDER, "note", {}, "note", e.note, _form("vi"))
+    _fill(el, ENTRY_ORDER, "variety", e.variety, _trait("variety"))
+    senses = [_sense(s, e, lang, pos_changed) for s in e.senses]
+    orders = [s.get("order") for s in senses]
+    if all(o is not None and o.lstrip("-").isdigit() for o in orders):
+        numbers = [int(o) for o in orders]
+        if numbers != sorted(numbers):  # reordered since the import: LIFT sorts on it
+            for i, sense in enumerate(senses):
+                sense.set("order", str(i))
+    at = _remove(el, _slots(el, "senses"), keep=True)
+    for i, sense in enumerate(senses):
+        _insert(el, ENTRY_ORDER, sense, None if at is None else at + i)
+    _fields(el, ENTRY_ORDER, e.extra)
+    for name, value in (("source", e.source.key if e.source else None), ("license", e.license),
+                        ("public-id", e.public_id)):
+        if value:
+            el.append(ET.Element("trait", name=name, value=_safe(value)))
+    _strip_slots(el)
+    return el
+
+
+def _sense(s: Sense, e: Entry, lang: str, pos_changed: bool) -> ET.Element:
+    stored = (s.extra or {}).get("lift")
+    el = _kept(e, stored) if isinstance(stored, str) else ET.Element("sense")
+    # Part of speech is the entry's in the model, each sense's in LIFT: the stored value
+    # stays until the entry's is edited.
+    regenerate = pos_changed or not isinstance(stored, str)
+    at = _remove(el, _slots(el, "pos"), keep=not regenerate)
+    if regenerate and e.part_of_speech:
+        _insert(el, SENSE_ORDER, ET.Element("grammatical-info", value=e.part_of_speech), at)
+    _fill(el, SENSE_ORDER, "gloss_vi", s.gloss_vi, _gloss("vi"))
+    _fill(el, SENSE_ORDER, "gloss_en", s.gloss_en, _gloss("en"))
+    _fill_box(el, SENSE_ORDER, "definition", {}, "definition", s.definition, _form("vi"))
+    _fill_box(el, SENSE_ORDER, "note", {"type": "gloss-note"}, "gloss_note", s.gloss_note,
+              _form("en"))
+    _fill_list(el, SENSE_ORDER, "example", s.examples, lambda x: x.text,
+               partial(_example, lang=lang))
+    _fill(el, SENSE_ORDER, "semantic_field", s.semantic_field, _trait("semantic-domain-ddp4"))
+    _fill(el, SENSE_ORDER, "concept_id", s.concept_id, _trait("concepticon-id"))
+    _fill(el, SENSE_ORDER, "concept_gloss", s.concept_gloss, _trait("concepticon-gloss"))
+    _fields(el, SENSE_ORDER, s.extra)
+    return el
+
+
+def _variant(v, old: ET.Element | None, lang: str) -> ET.Element:
+    el = old if old is not None else ET.Element("variant")
+    _fill(el, INNER_ORDER, "form", v.form, _form(lang))
+    if old is None or variant_kind_label(el) != (v.kind, v.label):
+        for child in [c for c in el if is_label(c)]:
+            el.remove(child)
+        for name, value in (("variant-type", VARIANT_TYPES.get(v.kind)),
+                            (LABEL_TRAITS.get(v.kind, "location"), v.label)):
+            if value:
+                _insert(el, INNER_ORDER, ET.Element("trait", name=name, value=_safe(value)))
+    return el
+
+
+def _example(x, old: ET.Element | None, lang: str) -> ET.Element:
+    el = old if old is not None else ET.Element("example")
+    _fill(el, INNER_ORDER, "text", x.text, _form(lang))
+    _fill_box(el, INNER_ORDER, "translation", {}, "translation", x.translation_vi, _form("vi"))
+    return el
+
+
+# ---- slots -----------------------------------------------------------------------------------
+def _slots(parent: ET.Element, kind: str) -> list[tuple[ET.Element, ET.Element | None]]:
+    """The ``<?slot kind?>`` instructions among the children and the element after each."""
+    children = list(parent)
+    return [(c, children[i + 1] if i + 1 < len(children) else None)
+            for i, c in enumerate(children)
+            if c.tag is ET.PI and c.text.split()[:2] == [SLOT, kind]]
+
+
+def _remove(parent: ET.Element, slots, *, keep: bool) -> int | None:
+    """Take the instructions out (and their elements, unless ``keep``); the first one's place."""
+    at = list(parent).index(slots[0][0]) if slots else None
+    for pi, el in slots:
+        parent.remove(pi)
+        if el is not None and not keep and el.tag is not ET.PI:
+            parent.remove(el)
+    return at
+
+
+def _fill(parent: ET.Element, order, kind: str, value: str | None, make: Make) -> None:
+    """Put the model's ``value`` where the ``kind`` slots of ``parent`` are: the stored
+    elements stay when they still give that value, else one new element takes their place."""
+    slots = _slots(parent, kind)
+    olds = [el for _, el in slots if el is not None and el.tag is not ET.PI]
+    same = bool(value) and bool(olds) and value_of(kind, olds) == value
+    at = _remove(parent, slots, keep=same)
+    if value and not same:
+        _insert(parent, order, make(value, olds[0] if olds else None), at)
+
+
+def _fill_box(parent, order, tag: str, attrs: dict, kind: str, value: str | None,
+              make: Make) -> None:
+    """``_fill`` inside a container (``<definition>``, ``<note>``, ``<translation>`` …):
+    the one holding the slot, else the first such container, else a new one."""
+    box = next((c for c in parent if c.tag == tag and _slots(c, kind)), None)
+    if box is None:
+        box = next((c for c in parent if c.tag == tag and c.get("type") == attrs.get("type")),
+                   None)
+    if box is None:
+        if not value:
+            return
+        box = ET.Element(tag, attrs)
+        _insert(parent, order, box)
+    _fill(box, INNER_ORDER, kind, value, make)
+    if not len(box) and not (box.text or "").strip():
+        parent.remove(box)
+
+
+def _fill_list(parent, order, kind: str, items, key, build) -> None:
+    """List slots (variants, examples): each item is written from the stored element with
+    the same key, else the one at its position, else from nothing; stored elements left
+    over were deleted from the model and go."""
+    slots = [(pi, el) for pi, el in _slots(parent, kind) if el is not None]
+    olds = [el for _, el in slots]
+    inner = {"variant": "form", "example": "text"}[kind]
+    keys = [value_of(inner, [x for _, x in _slots(el, inner) if x is not None]) for el in olds]
+    base: list[ET.Element | None] = [None] * len(items)
+    free = list(range(len(olds)))
+    for i, item in enumerate(items):
+        j = next((j for j in free if keys[j] == key(item)), None)
+        if j is not None:
+            base[i] = olds[j]
+            free.remove(j)
+    for i in range(len(items)):
+        if base[i] is None and i in free:
+            base[i] = olds[i]
+            free.remove(i)
+    at = _remove(parent, slots, keep=False)
+    for i, item in enumerate(items):
+        _insert(parent, order, build(item, base[i]), None if at is None else at + i)
+
+
+def _insert(parent: ET.Element, order, el: ET.Element, at: int | None = None) -> None:
+    if at is None:  # before the first sibling that comes later in ``order``
+        children = list(parent)
+        rank = _rank(order, el.tag)
+        at = next((i for i in range(len(children)) if _rank(order, _tag(children, i)) > rank),
+                  len(children))
+    parent.insert(at, el)
+
+
+def _tag(children: list[ET.Element], i: int) -> str:
+    """A child's tag; an instruction ranks as the element it stands in front of."""
+    if children[i].tag is not ET.PI:
+        return children[i].tag
+    if children[i].text.split()[1:2] == ["senses"]:
+        return "sense"
+    return _tag(children, i + 1) if i + 1 < len(children) else ""
+
+
+def _rank(order, tag: str) -> int:
+    return order.index(tag) if tag in order else len(order)
+
+
+def _strip_slots(el: ET.Element) -> None:
+    for parent in el.iter():
+        for child in [c for c in parent if c.tag is ET.PI]:
+            parent.remove(child)
+
+
+# ---- making elements -------------------------------------------------------------------------
+def _form(lang: str) -> Make:
+    def make(value: str, old: ET.Element | None) -> ET.Element:
+        el = ET.Element("form", lang=old.get("lang") if old is not None else lang)
+        ET.SubElement(el, "text").text = _safe(value)
+        return el
+    return make
+
+
+def _gloss(lang: str) -> Make:
+    def make(value: str, old: ET.Element | None) -> ET.Element:
+        el = _form(lang)(value, old)
+        el.tag = "gloss"
+        return el
+    return make
+
+
+def _trait(name: str) -> Make:
+    return lambda value, old: ET.Element("trait", name=old.get("name") if old is not None
+                                         else name, value=_safe(value))
+
+
+def _fields(el: ET.Element, order, extra: dict | None) -> None:
+    """Source columns kept in ``extra`` (not LIFT's own XML) as ``<field type=column>``."""
+    for name, value in (extra or {}).items():
+        if name == "lift" or value in (None, ""):
+            continue
+        field = ET.Element("field", type=_safe(name))
+        form = ET.SubElement(field, "form", lang="und")
+        ET.SubElement(form, "text").text = _safe(
+            value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+        _insert(el, order, field)
+
+
+def _attrs(e: Entry) -> dict[str, str]:
+    attrs = {"id": e.public_id}
+    for name, when in (("dateCreated", e.created_at), ("dateModified", e.updated_at)):
+        if when is not None:
+            attrs[name] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if e.homograph:
+        attrs["order"] = str(e.homograph)
+    return {k: v for k, v in attrs.items() if v}
+
+
+def _kept(e: Entry, xml: str) -> ET.Element:
+    try:
+        return load_kept(xml)
+    except Exception as exc:  # only a hand-edited database gets here
+        raise ValueError(f"{e.public_id}: the LIFT XML kept in extra is broken ({exc})") from exc
+
+
+def _safe(text: str) -> str:
+    """Text XML 1.0 can carry: characters it forbids are dropped."""
+    return _NOT_XML.sub("", str(text))
+
+
+def _indent(el: ET.Element, level: int) -> None:
+    """Pretty-print, a form on one line; never inside ``<text>`` or other mixed content,
+    where white space is text."""
+    if el.tag in ("text", "form", "gloss") or not len(el) or (el.text or "").strip() or any(
+            (c.tail or "").strip() for c in el):
+        return
+    pad = "\n" + "  " * (level + 1)
+    el.text = pad
+    for child in el:
+        _indent(child, level + 1)
+        child.tail = pad
+    el[-1].tail = "\n" + "  " * level

@@ -46,6 +46,19 @@ def load_bundled(app) -> None:
 
 
 @pytest.fixture
+def data_dir(tmp_path):
+    """The real data/ catalog plus one synthetic source, ``nhomthu``."""
+    d = tmp_path / "data"
+    d.mkdir()
+    shutil.copy(DATA / "parts_of_speech.toml", d)
+    catalog = (DATA / "languages.toml").read_text(encoding="utf-8")
+    (d / "languages.toml").write_text(
+        catalog + '\n[[source]]\nkey = "nhomthu"\nlicense = "CC-BY-4.0"\n'
+        'citation = "Synthetic test source."\n', encoding="utf-8")
+    return d
+
+
+@pytest.fixture
 def app(tmp_path):
     app = make_app(tmp_path / "instance")
     yield app

@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import io
 import logging
-import shutil
 import zipfile
 
 import openpyxl
@@ -40,19 +39,6 @@ zatok",,,,,,
 s2,ʼbơ̆nxa,tính từ,đẹp,,,,ʼbơnxa,,nhomthu,,
 s3,kelop,,đi,to go,,,,,nhomthu,,
 """
-
-
-@pytest.fixture
-def data_dir(tmp_path):
-    """The real data/ catalog plus one synthetic source, ``nhomthu``."""
-    d = tmp_path / "data"
-    d.mkdir()
-    shutil.copy(DATA / "parts_of_speech.toml", d)
-    catalog = (DATA / "languages.toml").read_text(encoding="utf-8")
-    (d / "languages.toml").write_text(
-        catalog + '\n[[source]]\nkey = "nhomthu"\nlicense = "CC-BY-4.0"\n'
-        'citation = "Synthetic test source."\n', encoding="utf-8")
-    return d
 
 
 @pytest.fixture

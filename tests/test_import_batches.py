@@ -9,7 +9,6 @@ Real SQLite file and a real Whoosh index in tmp_path. Hrê/Co tokens are made up
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -35,19 +34,6 @@ CHANGED = ("id,headword,vietnamese,english,source\n"
            "z1,zatok,ngôi nhà,house,nhomthu\n"      # updated
            "z2,bơ̆nxa,đi,to go,nhomthu\n"           # unchanged
            "z3,kelop,đẹp,beautiful,nhomthu\n")      # created
-
-
-@pytest.fixture
-def data_dir(tmp_path):
-    """The real data/ catalog plus one synthetic source, ``nhomthu``."""
-    d = tmp_path / "data"
-    d.mkdir()
-    shutil.copy(DATA / "parts_of_speech.toml", d)
-    catalog = (DATA / "languages.toml").read_text(encoding="utf-8")
-    (d / "languages.toml").write_text(
-        catalog + '\n[[source]]\nkey = "nhomthu"\nlicense = "CC-BY-4.0"\n'
-        'citation = "Synthetic test source."\n', encoding="utf-8")
-    return d
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ tokens in the fixtures are made up (``zatok``, ``bimlu``) and are not real words
 from __future__ import annotations
 
 import codecs
-import shutil
 import unicodedata
 from pathlib import Path
 
@@ -21,19 +20,6 @@ from dictionary.models import Entry, IndexQueue, Revision, Sense
 DATA = REPO_ROOT / "data"
 FIXTURES = Path(__file__).parent / "fixtures"
 CURATED = (FIXTURES / "curated.csv").read_text(encoding="utf-8")
-
-
-@pytest.fixture
-def data_dir(tmp_path):
-    """The real data/ catalog plus one synthetic source, ``nhomthu``."""
-    d = tmp_path / "data"
-    d.mkdir()
-    shutil.copy(DATA / "parts_of_speech.toml", d)
-    catalog = (DATA / "languages.toml").read_text(encoding="utf-8")
-    (d / "languages.toml").write_text(
-        catalog + '\n[[source]]\nkey = "nhomthu"\nlicense = "CC-BY-4.0"\n'
-        'citation = "Synthetic test source."\n', encoding="utf-8")
-    return d
 
 
 def run(app, path, lang="hre", *, data_dir=DATA, dry_run=False):

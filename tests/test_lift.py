@@ -6,7 +6,6 @@ The FLEx-style file below is synthetic: its Hrê tokens (``zatok``, ``bơ̆nxa``
 """
 from __future__ import annotations
 
-import shutil
 import xml.etree.ElementTree as ET
 
 import defusedxml.ElementTree as DET
@@ -381,18 +380,6 @@ def test_text_is_escaped_and_namespaced_extensions_keep_their_declaration():
     assert again.senses[0].examples == [("zatok ]]> <x/>", "nhà &amp;")]
     assert 'fw:mark="1"' in again.extra["lift"] and "<fw:item>giữ lại</fw:item>" in again.extra[
         "lift"]
-
-
-@pytest.fixture
-def data_dir(tmp_path):
-    """The real data/ catalog plus one synthetic source, ``nhomthu``."""
-    d = tmp_path / "data"
-    d.mkdir()
-    shutil.copy(DATA / "parts_of_speech.toml", d)
-    (d / "languages.toml").write_text(
-        (DATA / "languages.toml").read_text(encoding="utf-8") + '\n[[source]]\nkey = "nhomthu"'
-        '\nlicense = "CC-BY-4.0"\ncitation = "Synthetic test source."\n', encoding="utf-8")
-    return d
 
 
 @pytest.fixture

@@ -2,9 +2,10 @@
 
 Where it sits: the LIFT branch of the second import step (``importer.import_lexicon`` →
 ``parse_lexicon``, beside the CSV formats of ``lexicon_formats``); ``lift_export`` is the
-way back. Bytes → a defused SAX parse (no DTD, no entity, no external reference; every
-element with its line) → one element tree per ``<entry>`` → a ``ParsedEntry`` whose text is
-in storage form, so the importer can compare it with the database. Every problem is
+way back. Bytes → a defused SAX parse (``lift_xml``: no DTD, no entity, no external
+reference; every element with its line) → one element tree per ``<entry>`` → a
+``ParsedEntry`` whose text is in storage form, so the importer can compare it with the
+database. Every problem is
 collected and raised together as ``ImportFailed``; nothing here touches the database.
 
 Nothing the model does not hold is dropped. The ``<entry>`` element, without its senses, is
@@ -20,78 +21,19 @@ project) is not entry data and is not kept; a warning says so.
 from __future__ import annotations
 
 import codecs
-import io
 import re
-import unicodedata
 import xml.etree.ElementTree as ET
-from xml.sax import SAXParseException, handler
-
-from defusedxml import EntitiesForbidden, ExternalReferenceForbidden
-from defusedxml.expatreader import DefusedExpatParser
-
-from search_index import normalize
 
 from .lexicon_files import ImportFailed, ImportProblem, bad_character
 from .lexicon_formats import LIMITS, ParsedEntry, ParsedSense
+from .lift_xml import (SLOT, TRAIT_KINDS, LineElement, Tree, choose, is_ipa, is_lang, mark,
+                       read_lift, text_of, value_of, variant_kind_label)
 from .models import ORTHOGRAPHIC, PHONETIC, Variant
 from .parts_of_speech import PartOfSpeech, fold_label
 
-SLOT = "slot"  # target of the processing instructions that mark modelled elements
-MAX_DEPTH = 64  # LIFT nests about 10 deep; a deeper file is hostile or broken
 SEMANTIC_DOMAINS = ("semantic-domain-ddp4", "semantic-domain")
-DIALECT_NAMES, PLACE_NAMES = ("dialect", "dialect-labels"), ("location", "place")
 EXPORT_TRAITS = ("source", "license", "public-id")  # lift_export writes them on every entry
 LABEL_LIMIT = Variant.__table__.c.label.type.length
-_NO_DTD = ("; a LIFT file needs no DTD or entities (FieldWorks writes none): remove the "
-           "<!DOCTYPE …> declaration")
-# How a slot's elements become the stored value (``value_of``, shared with lift_export so
-# both compare alike): traits give their value; glosses are "a; b"; free text and IPA are
-# kept as typed (NFC, trimmed, as the curated format keeps notes); the rest is clean().
-TRAIT_KINDS = frozenset({"semantic_field", "concept_id", "concept_gloss", "variety"})
-RAW_KINDS = frozenset({"note", "gloss_note", "pronunciation", "concept_id", "concept_gloss",
-                       "variety"})
-
-
-def text_of(form: ET.Element) -> str:
-    """The plain text of a form or gloss: its ``<text>``, spans included."""
-    text = form.find("text")
-    return "".join(text.itertext()) if text is not None else ""
-
-
-def join_glosses(texts: list[str]) -> str:
-    """Glosses of one language, several elements or ``;`` inside one, as CSV stores them.
-
-    >>> join_glosses(["nhà ;căn  nhà", " mái nhà "])
-    'nhà; căn nhà; mái nhà'
-    """
-    return "; ".join(g for g in (normalize.clean(p) for t in texts for p in t.split(";")) if g)
-
-
-def value_of(kind: str, elements: list[ET.Element]) -> str:
-    """What the model stores for the slot elements of ``kind``."""
-    raw = [(e.get("value") or "") if kind in TRAIT_KINDS else text_of(e) for e in elements]
-    if kind in ("gloss_vi", "gloss_en"):
-        return join_glosses(raw)
-    if kind in RAW_KINDS:
-        return unicodedata.normalize("NFC", "\n".join(raw)).strip()
-    return normalize.clean(" ".join(raw))
-
-
-def is_lang(el: ET.Element, code: str) -> bool:
-    """Whether a form is in language ``code`` (any script, region or variant, or the
-    private-use ``x-code``)."""
-    tags = (el.get("lang") or "").casefold().split("-")
-    return tags[0] == code or tags[:2] == ["x", code]
-
-
-def is_ipa(el: ET.Element) -> bool:
-    return "fonipa" in (el.get("lang") or "").casefold().split("-")
-
-
-def choose(forms: list[ET.Element], langs: tuple[str, ...], fallback: bool = False):
-    """The first form in the first of ``langs`` found; else the first form if ``fallback``."""
-    found = next((f for code in langs for f in forms if is_lang(f, code)), None)
-    return found if found is not None or not fallback or not forms else forms[0]
 
 
 def like_headword(forms: list[ET.Element], lang: str | None):
@@ -99,33 +41,6 @@ def like_headword(forms: list[ET.Element], lang: str | None):
     first form that is neither Vietnamese nor English."""
     return (next((f for f in forms if f.get("lang") == lang), None)
             or next((f for f in forms if not (is_lang(f, "vi") or is_lang(f, "en"))), None))
-
-
-def is_label(el: ET.Element) -> bool:
-    """A trait or field of a ``<variant>`` that ``variant_kind_label`` reads."""
-    name = el.get("name") if el.tag == "trait" else el.get("type") if el.tag == "field" else None
-    return name in DIALECT_NAMES + PLACE_NAMES or (el.tag == "trait" and name == "variant-type")
-
-
-def variant_kind_label(variant: ET.Element) -> tuple[str, str | None]:
-    """(kind, label) of a ``<variant>``: "dialect" when a dialect trait or field or a
-    variant-type naming a dialect says so, else "spelling"; the label joins the dialect and
-    place values."""
-    labels, dialect = [], False
-    for el in filter(is_label, variant):
-        name = el.get("name") or el.get("type")
-        if name == "variant-type":
-            dialect = dialect or "dialect" in (el.get("value") or "").casefold()
-            continue
-        dialect = dialect or name in DIALECT_NAMES
-        form = choose(el.findall("form"), (), fallback=True)
-        labels.append(normalize.clean(el.get("value") or "" if el.tag == "trait"
-                                      else text_of(form) if form is not None else ""))
-    return ("dialect" if dialect else "spelling"), "; ".join(x for x in labels if x) or None
-
-
-def mark(parent: ET.Element, child: ET.Element, kind: str) -> None:
-    parent.insert(list(parent).index(child), ET.PI(SLOT, kind))
 
 
 def looks_like_lift(data: bytes) -> bool:
@@ -138,107 +53,6 @@ def looks_like_lift(data: bytes) -> bool:
     utf16 = head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
     text = head.decode("utf-16" if utf16 else "utf-8", "ignore").lstrip("\ufeff \t\r\n")
     return text.startswith("<") and re.search(r"<lift[\s/>]", text) is not None
-
-
-# ---- the XML parse ---------------------------------------------------------------------------
-class _Element(ET.Element):
-    line: int | None = None
-
-
-class _Refused(Exception):
-    """The parse stops here: ``args`` are the line and the message."""
-
-
-class _Tree(handler.ContentHandler, handler.LexicalHandler):
-    """Builds elements with their lines, names as written (no namespace processing, so
-    nothing is renamed). With ``on_child`` it reads a LIFT file: each child of ``<lift>`` is
-    handed over, then dropped (memory stays flat); without, it keeps one tree with its slot
-    instructions (XML kept in ``extra``). White space between elements is dropped, text
-    inside ``<text>`` (mixed content) kept. DTDs are refused here; defusedxml has refused
-    entity declarations and external references before."""
-
-    def __init__(self, on_child=None) -> None:
-        super().__init__()
-        self.on_child = on_child
-        self.root: _Element | None = None
-        self.stack: list[_Element] = []
-        self.chunks: list[str] = []
-        self.in_text = 0
-        self.locator = None
-        self.dtd_line: int | None = None
-
-    def setDocumentLocator(self, locator) -> None:
-        self.locator = locator
-
-    def line(self) -> int | None:
-        return self.locator.getLineNumber() if self.locator is not None else None
-
-    def _flush(self) -> None:
-        text, self.chunks = "".join(self.chunks), []
-        if self.stack and (text.strip() or (text and self.in_text)):
-            text, parent = unicodedata.normalize("NFC", text), self.stack[-1]
-            if len(parent):
-                parent[-1].tail = (parent[-1].tail or "") + text
-            else:
-                parent.text = (parent.text or "") + text
-
-    def startElement(self, name, attrs) -> None:
-        self._flush()
-        if len(self.stack) >= MAX_DEPTH:
-            raise _Refused(self.line(), f"elements are nested more than {MAX_DEPTH} deep; "
-                                        "this is not a LIFT lexicon")
-        el = _Element(name, {k: unicodedata.normalize("NFC", attrs[k])
-                             for k in sorted(attrs.getNames())})
-        el.line = self.line()
-        if self.stack:
-            self.stack[-1].append(el)
-        elif self.on_child is not None and name != "lift":
-            raise _Refused(el.line, f"the root element is <{name}>, not <lift>: this is not a "
-                                    "LIFT lexicon")
-        else:
-            self.root = el
-        self.stack.append(el)
-        self.in_text += name == "text"
-
-    def endElement(self, name) -> None:
-        self._flush()
-        el = self.stack.pop()
-        self.in_text -= name == "text"
-        if self.on_child is not None and len(self.stack) == 1:
-            self.on_child(el, self.stack[0])
-            self.stack[0].remove(el)
-
-    def characters(self, content) -> None:
-        self.chunks.append(content)
-
-    def processingInstruction(self, target, data) -> None:
-        if self.on_child is None and target == SLOT and self.stack:
-            self._flush()
-            self.stack[-1].append(ET.PI(target, data))
-
-    def startDTD(self, name, public_id, system_id) -> None:
-        if public_id or system_id:
-            raise _Refused(self.line(), f"the file refers to an external DTD "
-                                        f"({system_id or public_id}), which is refused" + _NO_DTD)
-        self.dtd_line = self.line()
-
-    def endDTD(self) -> None:
-        raise _Refused(self.dtd_line, "the file declares a DTD, which is refused" + _NO_DTD)
-
-
-def _read(data: bytes, tree: _Tree) -> None:
-    parser = DefusedExpatParser()  # refuses entity declarations and external references
-    parser.setContentHandler(tree)
-    parser.setProperty(handler.property_lexical_handler, tree)
-    parser.parse(io.BytesIO(data))
-
-
-def load_kept(xml: str) -> ET.Element:
-    """An element kept in ``extra["lift"]``, slot instructions included, read as files are."""
-    tree = _Tree()
-    _read(xml.encode(), tree)
-    assert tree.root is not None
-    return tree.root
 
 
 def parse_lift(data: bytes, *, source: str | None, sources: dict[str, dict],
@@ -257,24 +71,8 @@ def parse_lift(data: bytes, *, source: str | None, sources: dict[str, dict],
     if source is not None and source not in sources:
         raise ImportFailed(_unknown_source(source, sources))
     reader = _Reader(source, sources, parts_of_speech, vernacular)
-    tree, problems = _Tree(reader.child), reader.problems
-    try:
-        _read(data, tree)
-    except SAXParseException as exc:
-        problems.append(ImportProblem(exc.getLineNumber(), None, (
-            f"not well-formed XML: {exc.getMessage()} (column {exc.getColumnNumber() + 1}); "
-            "the rest of the file was not read")))
-    except EntitiesForbidden as exc:
-        what = (f'an external entity "{exc.name}" ({exc.sysid or exc.pubid}), which could read '
-                "files on the server (XXE)" if exc.sysid or exc.pubid else
-                f'an entity "{exc.name}"; entities can expand without limit ("billion laughs")')
-        problems.append(ImportProblem(tree.line(), None, f"the file declares {what}; refused"
-                                                         + _NO_DTD))
-    except ExternalReferenceForbidden as exc:
-        problems.append(ImportProblem(tree.line(), None, "the file refers to an external "
-                                      f"resource ({exc.sysid}); refused" + _NO_DTD))
-    except _Refused as exc:
-        problems.append(ImportProblem(exc.args[0], None, exc.args[1]))
+    tree, problems = Tree(reader.child), reader.problems
+    problems.extend(read_lift(data, tree))
     version = tree.root.get("version") if tree.root is not None else "0.13"
     if version != "0.13":
         problems.append(ImportProblem(1, "lift", f'LIFT version {version or "(none)"}; this '
@@ -342,7 +140,7 @@ class _Reader:
         mark(parent, child, kind)
         return value or None
 
-    def child(self, el: _Element, root: _Element) -> None:
+    def child(self, el: LineElement, root: LineElement) -> None:
         if el.tag == "entry":
             for name, uri in root.items():  # prefixes declared on <lift> go with the entry
                 if name.startswith("xmlns:"):
@@ -354,7 +152,7 @@ class _Reader:
         else:
             self.warn(el, f"<{el.tag}> is not part of LIFT; ignored")
 
-    def entry(self, el: _Element) -> None:
+    def entry(self, el: LineElement) -> None:
         if el.get("dateDeleted"):
             return self.warn(el, "the entry is marked deleted (dateDeleted); not imported")
         ours = [c for c in el if c.tag == "trait" and c.get("name") in EXPORT_TRAITS]

@@ -40,7 +40,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 
-from .lexicon_lift import SLOT, is_label, load_kept, value_of, variant_kind_label
+from .lift_xml import SLOT, is_label, load_kept, value_of, variant_kind_label
 from .models import PHONETIC, Entry, Sense
 
 PRODUCER = "tu-dien-hre-co"

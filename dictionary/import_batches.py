@@ -4,7 +4,7 @@ Where it sits: ``importer.import_lexicon`` records every confirmed import as an
 ``ImportBatch`` and signs each revision it writes with the batch id. Reverting reads those
 revisions back: an entry the batch created is soft-deleted (status ``deleted``); an entry it
 updated (or renumbered as a homograph) gets the content of its revision *before* the batch
-back (``importer.write_state``). Each gets a new revision "reverted import N". One
+back (``revisions.assign_state``). Each gets a new revision "reverted import N". One
 transaction, all or nothing; the session hooks of ``indexing`` take the changes to the
 search index after commit, as for any edit.
 
@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from .importer import write_state
 from .models import DELETED, Entry, ImportBatch, Revision, Sense, Source, utcnow
-from .revisions import entry_snapshot, record
+from .revisions import assign_state, entry_snapshot, record
 
 CREATED = "created"
 REVERTED = "reverted import "  # + the batch id: the summary of a revert's revisions
@@ -116,7 +115,7 @@ def _revert(session: Session, batch_id: int, user, who: str) -> RevertReport:
                 entry.source_key = None
                 report.deleted.append(entry.public_id)
             else:
-                write_state(entry, previous, sources.get(previous["source"]))
+                assign_state(entry, previous, sources.get(previous["source"]))
                 for name in ("homograph", "status", "reviewed"):
                     if getattr(entry, name) != previous[name]:
                         setattr(entry, name, previous[name])

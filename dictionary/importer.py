@@ -27,13 +27,13 @@ from . import catalog
 from .config import REPO_ROOT
 from .lexicon_files import ImportFailed, ImportProblem
 from .lexicon_formats import STARTER, ParsedEntry, ParsedLexicon, parse_lexicon
-from .models import (DELETED, DRAFT, IN_REVIEW, PUBLISHED, Entry, Example, ImportBatch, Language,
-                     Sense, Source, Variant)
+from .models import (DELETED, DRAFT, IN_REVIEW, PUBLISHED, Entry, ImportBatch, Language, Sense,
+                     Source)
 from .parts_of_speech import load_parts_of_speech
-from .revisions import entry_snapshot, entry_state, record
+from .revisions import assign_state, entry_snapshot, entry_state, record
 
 __all__ = ["ImportFailed", "ImportProblem", "ImportReport", "ReportRow", "entry_snapshot",
-           "entry_state", "import_lexicon", "write_state"]
+           "entry_state", "import_lexicon"]
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 # What new entries may be created as; ``None`` asks for the format's default.
@@ -342,10 +342,6 @@ class _Plan:
 
 
 # ---- writing ---------------------------------------------------------------------------------
-_SCALARS = ("headword", "part_of_speech", "form_kind", "pronunciation", "variety", "note",
-            "license", "extra")
-
-
 def _apply(session: Session, plan: _Plan, status: str) -> list[tuple[Entry, str]]:
     """Create (as ``status``) and update the planned entries; return (entry, revision
     summary) pairs."""
@@ -375,31 +371,6 @@ def _apply(session: Session, plan: _Plan, status: str) -> list[tuple[Entry, str]
 def _fill(entry: Entry, p: ParsedEntry, source: Source) -> None:
     """Copy the file's content onto the entry."""
     changed = entry.id is not None
-    write_state(entry, parsed_state(p), source)
+    assign_state(entry, parsed_state(p), source)
     if changed:
         entry.reviewed = False  # new source content: a reviewer has not seen it yet
-
-
-def write_state(entry: Entry, want: dict[str, Any], source: Source | None) -> None:
-    """Give the entry the content ``want`` (the shape of ``entry_state``; ``source`` is the
-    ``Source`` its "source" key names), assigning only what differs (an unchanged field is
-    never marked dirty); senses, examples and variants are replaced as a whole. Used by the
-    import and by the revert of an import (``import_batches``)."""
-    have = entry_state(entry) if entry.id is not None else None
-    for name in _SCALARS:
-        if have is None or have[name] != want[name]:
-            setattr(entry, name, dict(want[name] or {}) if name == "extra" else want[name])
-    if entry.source is not source:
-        entry.source = source
-    if have is None or have["senses"] != want["senses"]:
-        entry.senses = [
-            Sense(position=i, gloss_vi=s["gloss_vi"], gloss_en=s["gloss_en"],
-                  definition=s["definition"], extra=dict(s["extra"] or {}),
-                  semantic_field=s["semantic_field"], concept_id=s["concept_id"],
-                  concept_gloss=s["concept_gloss"], gloss_note=s["gloss_note"],
-                  examples=[Example(position=j, text=x["text"], translation_vi=x["translation_vi"])
-                            for j, x in enumerate(s["examples"])])
-            for i, s in enumerate(want["senses"])]
-    if have is None or have["variants"] != want["variants"]:
-        entry.variants = [Variant(form=v["form"], kind=v["kind"], label=v["label"])
-                          for v in want["variants"]]

@@ -3,7 +3,8 @@
 Where it sits: forms, the review workflow, imports and reverts all call ``record`` after they
 change an entry (in the same transaction). A revision's snapshot is the whole entry as
 JSON; the previous revision's snapshot is the state before the change, so a field diff
-needs no more data and "restore this version" applies a snapshot back (``apply_state``).
+needs no more data, and "restore this version", an import and the revert of an import all
+give an entry a state with ``assign_state``.
 """
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from .models import Entry, Revision
+from .models import Entry, Example, Revision, Sense, Source, Variant
+
+# The entry's own fields in ``entry_state`` (the source is a relation, assigned apart).
+SCALARS = ("headword", "part_of_speech", "form_kind", "pronunciation", "variety", "note",
+           "license", "extra")
 
 
 def entry_state(e: Entry) -> dict[str, Any]:
@@ -53,3 +58,28 @@ def record(session: Session, entry: Entry, summary: str, *, user=None, author: s
                         batch_id=batch_id, snapshot=entry_snapshot(entry))
     session.add(revision)
     return revision
+
+
+def assign_state(entry: Entry, want: dict[str, Any], source: Source | None) -> None:
+    """Give the entry the content ``want`` (the shape of ``entry_state``; ``source`` is the
+    ``Source`` its "source" key names), assigning only what differs, so an unchanged field is
+    never marked dirty (and an unchanged entry is not written). Senses with their examples,
+    and variants, are replaced as a whole when they differ."""
+    have = entry_state(entry) if entry.id is not None else None
+    for name in SCALARS:
+        if have is None or have[name] != want[name]:
+            setattr(entry, name, dict(want[name] or {}) if name == "extra" else want[name])
+    if entry.source is not source:
+        entry.source = source
+    if have is None or have["senses"] != want["senses"]:
+        entry.senses = [
+            Sense(position=i, gloss_vi=s["gloss_vi"], gloss_en=s["gloss_en"],
+                  definition=s["definition"], extra=dict(s["extra"] or {}),
+                  semantic_field=s["semantic_field"], concept_id=s["concept_id"],
+                  concept_gloss=s["concept_gloss"], gloss_note=s["gloss_note"],
+                  examples=[Example(position=j, text=x["text"], translation_vi=x["translation_vi"])
+                            for j, x in enumerate(s["examples"])])
+            for i, s in enumerate(want["senses"])]
+    if have is None or have["variants"] != want["variants"]:
+        entry.variants = [Variant(form=v["form"], kind=v["kind"], label=v["label"])
+                          for v in want["variants"]]

@@ -35,14 +35,11 @@ from .models import (
     PUBLISHED,
     REVIEWER,
     Entry,
-    Example,
     Language,
     Revision,
-    Sense,
     Source,
-    Variant,
 )
-from .revisions import entry_state, record
+from .revisions import assign_state, entry_state, record
 
 # Revision summaries (Revision.summary): one word each; pages translate them.
 CREATED, UPDATED, SUBMITTED, PUBLISHED_, REJECTED = (
@@ -189,27 +186,10 @@ def apply_state(session: Session, entry: Entry, want: dict[str, Any]) -> bool:
     if have == want:
         return False
     with session.no_autoflush:  # a half-filled new entry must not be flushed by the lookup
-        _assign(session, entry, have, want)
+        source = session.scalar(select(Source).where(Source.key == want["source"])) \
+            if want["source"] else None
+        assign_state(entry, want, source)
     return True
-
-
-def _assign(session: Session, entry: Entry, have: dict | None, want: dict[str, Any]) -> None:
-    for name in SCALARS:
-        if have is not None and have[name] == want[name]:
-            continue
-        if name == "source":
-            key = want["source"]
-            entry.source = session.scalar(select(Source).where(Source.key == key)) if key else None
-        else:
-            setattr(entry, name, want[name])
-    if have is None or have["senses"] != want["senses"]:
-        entry.senses = [
-            Sense(position=i, **{n: s[n] for n in SENSE_FIELDS},
-                  examples=[Example(position=j, text=x["text"], translation_vi=x["translation_vi"])
-                            for j, x in enumerate(s["examples"])])
-            for i, s in enumerate(want["senses"])]
-    if have is None or have["variants"] != want["variants"]:
-        entry.variants = [Variant(**v) for v in want["variants"]]
 
 
 def _license(session: Session, want: dict[str, Any], content: dict[str, Any],

@@ -10,9 +10,7 @@ belong to the entry forms (endpoints ``admin.entry``/``admin.entry_view`` and
 """
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
-
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,7 +18,6 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.routing import BuildError
 from wtforms import HiddenField, RadioField, SelectChoice
 from wtforms.validators import InputRequired
 
@@ -46,26 +43,12 @@ TABS = [
 
 # ---- links to the entry forms ---------------------------------------------------------------
 def entry_admin_url(public_id: str) -> str:
-    """The entry's admin page (``admin.entry`` or ``admin.entry_view``, whichever is
-    registered, else its planned path)."""
-    for endpoint in ("admin.entry", "admin.entry_view"):
-        if endpoint in current_app.view_functions:
-            try:
-                return url_for(endpoint, public_id=public_id)
-            except BuildError:
-                pass
-    return f"{request.script_root}/admin/entries/{quote(public_id)}"
+    return url_for("admin.entry_view", public_id=public_id)
 
 
 def new_entry_url(lang: str | None, **prefill: str) -> str:
-    """The new-entry form prefilled (``admin.entry_new`` when registered, else its path)."""
-    args = {k: v for k, v in {"lang": lang, **prefill}.items() if v}
-    if "admin.entry_new" in current_app.view_functions:
-        try:
-            return url_for("admin.entry_new", **args)
-        except BuildError:
-            pass
-    return f"{request.script_root}/admin/entries/new?{urlencode(args)}"
+    """The new-entry form, prefilled with the word people looked for."""
+    return url_for("admin.entry_new", **{k: v for k, v in {"lang": lang, **prefill}.items() if v})
 
 
 @bp.context_processor

@@ -5,40 +5,20 @@ public search finds it by its Vietnamese gloss typed without tones. Also: the ro
 without JavaScript. Vernacular tokens are synthetic."""
 from __future__ import annotations
 
-import threading
-from pathlib import Path
-
 import pytest
-import waitress
 
 from dictionary.indexing import get_state
 
-from conftest import PASSWORD
-from test_browser import ARGS, CHROMIUM, PHONE, keep, phone_page
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs the Debian package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
+from conftest import PASSWORD, serving
+from test_browser import PHONE, keep, phone_page
 
 
 @pytest.fixture
 def server(app, users):
     with app.app_context():
         get_state().rebuild()  # an empty index: the published entry is written into it
-    srv = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.effective_port}"
-    srv.close()
-    thread.join(10)
+    with serving(app) as url:
+        yield url
 
 
 def log_in(page, base: str, email: str) -> None:

@@ -161,7 +161,7 @@ def clean_expired() -> None:
         try:
             if child.stat().st_mtime < limit:
                 discard(child)
-        except OSError:
+        except OSError:  # another request discarded it first: nothing left to clean
             pass
 
 

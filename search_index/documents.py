@@ -69,8 +69,10 @@ def max_distance(word: str) -> int:
     return 2 if len(word) >= LONG_WORD else 1
 
 
-def deletes(word: str, distance: int) -> set[str]:
-    """All strings made by deleting up to ``distance`` characters.
+@lru_cache(maxsize=20_000)
+def deletes(word: str, distance: int) -> frozenset[str]:
+    """All strings made by deleting up to ``distance`` characters. Cached: a query word's
+    neighbourhood is looked up once per side and language.
 
     >>> sorted(deletes("cao", 1))
     ['ao', 'ca', 'co']
@@ -82,7 +84,7 @@ def deletes(word: str, distance: int) -> set[str]:
         found |= frontier
     found.discard(word)
     found.discard("")
-    return found
+    return frozenset(found)
 
 
 def edit_distance(a: str, b: str, limit: int = 3) -> int:

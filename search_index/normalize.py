@@ -271,21 +271,27 @@ def clean(text: str) -> str:
     ('Hòa bình', True)
     >>> clean("e\\u0301\\u0302") == clean("e\\u0302\\u0301") == "ế"
     True
-    >>> clean("’bơ̆k") , clean("diʔ.L  dɔŋ"), clean("\\u0301")
-    ('ʼbơ̆k', 'diʔ.L dɔŋ', '')
+    >>> clean("’bơ̆k") , clean("diʔ.L  dɔŋ"), clean("\\u0301"), clean("a \\u0301b")
+    ('ʼbơ̆k', 'diʔ.L dɔŋ', '', 'a b')
     """
     # White space to one space; controls, ZWJ/BOM and lone surrogates out; one apostrophe.
-    text = text.translate(_CLEAN_TABLE)
-    text = unicodedata.normalize("NFD", text)
-    text = unicodedata.normalize("NFC", _order_marks(text))
-    # A mark at the start of the text or after a space has no letter to sit on.
-    text = " ".join(_drop_orphan_marks(w) for w in text.split())
+    # Nothing after that crosses a space (a mark belongs to the letter before it, a tone
+    # is placed inside its word), so each chunk between spaces is cleaned on its own.
+    return " ".join([w for w in map(_clean_chunk, text.translate(_CLEAN_TABLE).split()) if w])
+
+
+@functools.lru_cache(maxsize=100_000)  # texts and queries repeat a small vocabulary
+def _clean_chunk(chunk: str) -> str:
+    """``clean`` of text without white space (after ``_CLEAN_TABLE``)."""
+    text = unicodedata.normalize("NFC", _order_marks(unicodedata.normalize("NFD", chunk)))
+    # A mark at the start of a chunk has no letter to sit on.
+    text = _drop_orphan_marks(text)
     parts, last = [], 0
     for start, end in _spans(text):
         parts += [text[last:start], _canonical_tone(text[start:end])]
         last = end
     parts.append(text[last:])
-    return " ".join("".join(parts).split())
+    return "".join(parts)
 
 
 # --- search keys ----------------------------------------------------------------------

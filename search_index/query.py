@@ -8,10 +8,16 @@ texts before single words before example words, then dictionary order (documents
 written in ICU order). If the query reads as Telex or VNI typing (``tieengs``), the decoded
 form is tried at every tier too.
 
-Every step is a key lookup in the in-memory tables (``tables``) whose documents are read
-lazily and stopped once ``limit`` hits are in hand: no wildcard expansion over the lexicon,
-no scoring, no full count of the matches. Several words are looked up as adjacent pairs;
-a prefix walks the sorted keys; a typo is looked up in the vocabulary map (``vocabulary``).
+Every step is a key lookup in the in-memory tables (``tables``), stopped once ``limit``
+hits are in hand: no wildcard expansion over the lexicon, no scoring, no full count of the
+matches. Several words are looked up as adjacent pairs; a prefix walks the sorted keys
+(the last word of a phrase along the sorted pair keys); a typo is looked up in the
+vocabulary map (``vocabulary``), a typo inside a phrase as the pairs it would correct to.
+
+Why the code below is written flat: a query makes a few dozen lookups of well under a
+microsecond each, so the cost of a search is the Python around them. The loose lookup of a
+step comes first, and the stricter ones only where it found something (a text that has the
+exact or toneless key also has the loose one); hits are kept as plain tuples until the end.
 """
 from __future__ import annotations
 
@@ -19,45 +25,44 @@ import bisect
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import lru_cache
 from itertools import islice
+from typing import NamedTuple
 
 from . import normalize
-from .documents import (
-    EXAMPLE,
-    EXAMPLE_PAIR,
-    MIN_FUZZY_LEN,
-    WHOLE,
-    WORD,
-    edit_distance,
-    max_distance,
-    phrase_terms,
-    term,
-    word_keys,
-)
+from .documents import MIN_FUZZY_LEN, SIDES, max_distance, word_keys
 from .orthography import Rules
-from .tables import TableView
+from .tables import (
+    HW_EXAMPLE,
+    HW_EXAMPLE_PAIR,
+    HW_PAIR,
+    HW_WHOLE,
+    HW_WORD,
+    VI_EXAMPLE,
+    VI_EXAMPLE_PAIR,
+    VI_PAIR,
+    VI_WHOLE,
+    VI_WORD,
+    TableView,
+)
 from .typing_decode import typing_candidates
 from .vocabulary import Vocabulary
 
 TIERS = ("exact", "tone", "loose", "prefix", "fuzzy")
+STRICT = {"exact": 0, "tone": 1, "loose": 2}
 SIDE_NAMES = {"hw": "headword", "vi": "vi"}
-SIDES = tuple(SIDE_NAMES)
-# (side, granularity) in rank order inside one tier.
-STEPS = (("hw", WHOLE), ("vi", WHOLE), ("hw", WORD), ("vi", WORD), ("hw", EXAMPLE), ("vi", EXAMPLE))
 # Fuzzy runs only when the stricter tiers found fewer hits than this.
 THIN = 3
 # Longest query we look at; longer input is cut (never an error).
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 8
-# Most terms a prefix walk reads (enough for 20 hits; a bound for one-letter prefixes).
+# Most keys a prefix walk reads (enough for 20 hits; a bound for one-letter prefixes).
 MAX_EXPANSION = 200
-# Most candidates one search checks against their stored words (multi-word prefix and typo).
-MAX_VERIFY = 60
+# Lists longer than this are merged lazily (``heapq.merge``) rather than sorted whole.
+_SMALL = 64
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     id: str
     lang: str
     headword: str
@@ -74,63 +79,69 @@ class Results:
     suggestions: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Form:
-    """One reading of the query (as typed, or decoded from Telex/VNI), keyed per language."""
+class _Words(NamedTuple):
+    """A query reading in one language: the whole-text keys and each word's keys."""
 
-    text: str
-    typed_as: str | None
-    keys: dict[str, normalize.Keys]  # lang → whole keys
-    words: dict[str, list[normalize.Keys]]  # lang → keys of each word
-    loose_terms: dict[str, list[str]]  # lang → each word's loose key as a vocabulary word
+    whole: normalize.Keys
+    words: tuple[normalize.Keys, ...]
 
 
-def _prepare(query: str, langs: Sequence[str], rules: dict[str, Rules]) -> list[_Form]:
-    text = normalize.clean(query[: MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS]
-    readings: list[tuple[str, str | None]] = [(text, None)]
-    readings += [(c, "typing") for c in typing_candidates(text, is_clean=True)]
+def _reading_words(reading: str, rules: Rules | None) -> _Words:
+    """Keys of one reading (clean text) under one language's rules."""
+    words = tuple(k for chunk in reading.split(" ") for k in _chunk_keys(chunk, rules))
+    words = words[:MAX_QUERY_WORDS]
+    # Whole keys are joined word keys, exactly as documents.text_keys builds them.
+    return _Words(normalize.Keys(" ".join([k.exact for k in words]),
+                                 " ".join([k.toneless for k in words]),
+                                 " ".join([k.loose for k in words])), words)
+
+
+@lru_cache(maxsize=50_000)
+def _chunk_keys(chunk: str, rules: Rules | None) -> tuple[normalize.Keys, ...]:
+    """Keys of the words of one chunk of a reading (words never span a space). Cached:
+    queries repeat a small vocabulary."""
+    return tuple(word_keys(w, rules) for w in normalize.words(chunk, rules, is_clean=True))
+
+
+class _Form(NamedTuple):
+    """One reading of the query (as typed, or decoded from Telex/VNI), per language."""
+
+    typed_as: str | None  # the decoded text, when this reading is a Telex/VNI decoding
+    langs: dict[str, _Words]  # only languages where the reading has words
+
+
+def _prepare(text: str, langs: Sequence[str], rules: dict[str, Rules]) -> list[_Form]:
     forms = []
-    for reading, typed_as in readings:
-        per_lang = {lang: [word_keys(w, rules.get(lang)) for w in normalize.words(
-                            reading, rules.get(lang), is_clean=True)[:MAX_QUERY_WORDS]]
-                    for lang in langs}
-        if not any(per_lang.values()):
-            continue
-        # Whole keys are joined word keys, exactly as documents.text_keys builds them.
-        forms.append(_Form(
-            reading, typed_as,
-            {lang: normalize.Keys(*(" ".join(k[i] for k in ws) for i in range(3)))
-             for lang, ws in per_lang.items()},
-            per_lang,
-            {lang: [f"{lang}:{w.loose}" for w in ws] for lang, ws in per_lang.items()},
-        ))
+    for reading in [text, *typing_candidates(text, is_clean=True)]:
+        per_lang = {}
+        for lang in langs:
+            w = _reading_words(reading, rules.get(lang))
+            if w.words:
+                per_lang[lang] = w
+        if per_lang:
+            forms.append(_Form(None if reading is text else reading, per_lang))
     return forms
 
 
-def _union(lists: list[Sequence[int]]) -> Iterator[int]:
-    """Documents in any of the ascending ``lists``, ascending, each once."""
-    live = [docs for docs in lists if docs]
-    if len(live) <= 1:
-        return iter(live[0] if live else ())
-    return _distinct(heapq.merge(*live))
+def _ascending(lists: list[Iterable[int]]) -> Iterable[int]:
+    """The union of ascending, disjoint ``lists`` (one per language), ascending. A long
+    intersection comes as an iterator and is merged lazily."""
+    if len(lists) == 1:
+        return lists[0]
+    if all(isinstance(docs, Sequence) for docs in lists) and sum(map(len, lists)) <= _SMALL:
+        return sorted([d for docs in lists for d in docs])
+    return heapq.merge(*lists)
 
 
-def _distinct(docnums: Iterable[int]) -> Iterator[int]:
-    last = None
-    for d in docnums:
-        if d != last:
-            yield d
-            last = d
-
-
-def _intersection(lists: list[Sequence[int]]) -> Iterator[int]:
+def _intersection(lists: list[Sequence[int]]) -> Sequence[int] | Iterator[int]:
     """Documents in all of the ascending ``lists``: the shortest list is walked and the
     others probed by bisection, so a long list (``cái``, ``con``) costs a few steps per
     candidate, not a walk."""
-    if not lists or not all(lists):
-        return iter(())
+    if len(lists) == 1:
+        return lists[0]
     shortest, *others = sorted(lists, key=len)
-    return (d for d in shortest if all(_contains(o, d) for o in others))
+    found = (d for d in shortest if all(_contains(o, d) for o in others))
+    return list(found) if len(shortest) <= _SMALL else found
 
 
 def _contains(docs: Sequence[int], d: int) -> bool:
@@ -138,200 +149,235 @@ def _contains(docs: Sequence[int], d: int) -> bool:
     return i < len(docs) and docs[i] == d
 
 
+def _slots(row: tuple, wanted: dict[int, int], out: list[list]) -> None:
+    """Append each wanted slot's documents of ``row`` to ``out[rank]``."""
+    for i in range(0, len(row), 2):
+        rank = wanted.get(row[i])
+        if rank is not None:
+            docs = row[i + 1]
+            out[rank].append((docs,) if docs.__class__ is int else docs)
+
+
+def _slot_docs(row: tuple, slot: int) -> Sequence[int]:
+    for i in range(0, len(row), 2):
+        if row[i] == slot:
+            docs = row[i + 1]
+            return (docs,) if docs.__class__ is int else docs
+    return ()
+
+
+# Steps of a strict tier, in rank order, as table slots: for one word its whole-text,
+# word and example-word slots; for several words the whole text, then the pairs.
+_ONE_WORD = {HW_WHOLE: 0, VI_WHOLE: 1, HW_WORD: 2, VI_WORD: 3, HW_EXAMPLE: 4, VI_EXAMPLE: 5}
+_WHOLE = {HW_WHOLE: 0, VI_WHOLE: 1}
+# Phrases in examples are indexed by loose pairs only, so they are matched (and labelled)
+# at the loose tier.
+_PAIRS = ({HW_PAIR: 2, VI_PAIR: 3}, {HW_PAIR: 2, VI_PAIR: 3},
+          {HW_PAIR: 2, VI_PAIR: 3, HW_EXAMPLE_PAIR: 4, VI_EXAMPLE_PAIR: 5})
+_STEP_SIDES = ("hw", "vi", "hw", "vi", "hw", "vi")
+# The slots the prefix tier walks: whole texts, then words (one word) or pairs (a phrase).
+PREFIX_SLOTS = (HW_WHOLE, VI_WHOLE, HW_WORD, VI_WORD, HW_PAIR, VI_PAIR)
+_WORD_SLOT = {"hw": HW_WORD, "vi": VI_WORD}
+_PAIR_SLOT = {"hw": HW_PAIR, "vi": VI_PAIR}
+
+
 class _Lookup:
-    """One search: state shared by the tiers (what was found, what is still needed)."""
+    """One search: the hits so far (document → (tier, side, typed)), in rank order."""
 
-    def __init__(self, view: TableView, langs: Sequence[str], rules: dict[str, Rules],
-                 limit: int, vocabularies: Callable[[], dict[str, Vocabulary]]) -> None:
+    def __init__(self, view: TableView, limit: int,
+                 vocabularies: Callable[[], dict[str, Vocabulary]]) -> None:
         self.view = view
-        self.rules = rules
+        self.row = view.row
+        self.wanted = limit + 1  # one extra tells us there is more
+        self.found: dict[int, tuple[str, str, str | None]] = {}
+        self.full = False
         self._vocabularies = vocabularies
-        self.langs = langs
-        self.limit = limit
-        self.found: dict[int, Hit] = {}
-        self.budget = MAX_VERIFY
-
-    @cached_property
-    def vocab(self) -> dict[str, Vocabulary]:
-        """The vocabulary maps of this index generation: which words exist (``known``),
-        and their neighbours for the fuzzy tier and suggestions."""
-        return self._vocabularies()
+        self._vocab: dict[str, Vocabulary] | None = None
+        self._computed: dict[tuple[int, int], list[list[Sequence[int]]]] = {}
 
     @property
-    def full(self) -> bool:
-        return len(self.found) > self.limit  # one extra tells us there is more
+    def vocab(self) -> dict[str, Vocabulary]:
+        """The vocabulary maps of this index generation (fuzzy tier and suggestions)."""
+        if self._vocab is None:
+            self._vocab = self._vocabularies()
+        return self._vocab
 
-    def add(self, docnums: Iterable[int], tier: str, side: str, form: _Form) -> None:
-        found, wanted = self.found, self.limit + 1  # one extra tells us there is more
-        if len(found) >= wanted:
-            return
-        side_name, typed = SIDE_NAMES[side], form.text if form.typed_as else None
+    def add(self, docnums: Iterable[int], tier: str, side: str, typed: str | None) -> None:
+        found = self.found
+        value = (tier, side, typed)
         for docnum in docnums:
             if docnum not in found:
-                found[docnum] = Hit(*self.view.hit(docnum), tier, side_name, typed)
-                if len(found) >= wanted:
+                found[docnum] = value
+                if len(found) >= self.wanted:
+                    self.full = True
                     return
 
-    def all_of(self, fieldname: str, terms: list[str]) -> Iterable[int]:
-        """Documents having every key (``_intersection``)."""
-        if len(terms) == 1:
-            return self.view.postings(fieldname, terms[0])
-        return _intersection([self.view.postings(fieldname, t) for t in terms])
+    def phrase(self, strict: int, lang: str, keys: list[str], wanted: dict[int, int],
+               out: list[list]) -> None:
+        """Texts with ``keys`` (two or more words) as consecutive words: each wanted pair
+        slot's documents in all the adjacent pairs' rows."""
+        rows = [self.row(strict, f"{lang}:{a} {b}") for a, b in zip(keys, keys[1:])]
+        if len(rows) == 1:
+            _slots(rows[0], wanted, out)
+            return
+        for slot, rank in wanted.items():
+            lists = [_slot_docs(row, slot) for row in rows]
+            if all(lists):
+                out[rank].append(_intersection(lists))
 
-    def known(self, side: str, lang: str, form: _Form) -> bool:
-        """Whether every query word occurs as a word on this side. If one does not, no whole
-        text, word or pair term with it exists at any strictness (each such term's entry
-        also has the word's loose form), so those lookups are skipped: a typo query used to
-        make dozens of lookups that all missed. Words of deleted entries may linger in the
-        map until a merge; that only keeps a lookup, never drops a match."""
-        words = self.vocab[side].words
-        return all(t in words for t in form.loose_terms[lang])
-
-    def loose_words(self, docnum: int, side: str) -> list[str]:
-        return self.view.loose_words(docnum, side)
-
+    # ---- exact, tone, loose -----------------------------------------------------------
     def strict_tier(self, tier: str, form: _Form) -> None:
-        strict = {"exact": 0, "tone": 1, "loose": 2}[tier]
-        fieldname_of = {side: f"{side}_{'xtl'[strict]}" for side in ("hw", "vi")}
-        for side, marker in STEPS:
-            if self.full:
-                return
-            per_lang = []
-            for lang in self.langs:
-                if marker != EXAMPLE and not self.known(side, lang, form):
-                    continue
-                if marker == WHOLE:
-                    terms = [term(lang, WHOLE, form.keys[lang][strict])]
-                elif marker == WORD and form.words[lang]:
-                    terms = phrase_terms(lang, [w[strict] for w in form.words[lang]])
-                elif len(form.words[lang]) > 1:
-                    # Phrases in examples are indexed by loose pairs only, so they are
-                    # matched (and labelled) at the loose tier.
-                    if tier != "loose":
-                        continue
-                    keys = [w.loose for w in form.words[lang]]
-                    terms = [term(lang, EXAMPLE_PAIR, f"{a} {b}") for a, b in zip(keys, keys[1:])]
-                else:
-                    terms = [term(lang, marker, w[strict]) for w in form.words[lang]]
-                if terms:
-                    per_lang.append(self.all_of(fieldname_of[side], terms))
-            self.add(_union(per_lang), tier, side, form)
+        strict = STRICT[tier]
+        # A text with the query's exact or toneless key has its loose key too: where the
+        # loose lookups find nothing (a typo, a prefix), the stricter ones are skipped.
+        if strict < 2 and not any(self._steps(form, 2)):
+            return
+        for rank, lists in enumerate(self._steps(form, strict)):
+            if lists:
+                self.add(_ascending(lists), tier, _STEP_SIDES[rank], form.typed_as)
+                if self.full:
+                    return
 
-    def _sorted_prefix_docs(self, fieldname: str, prefixes: dict[str, str]) -> Iterator[int]:
-        """Documents of the terms starting with each language's prefix (``lang → prefix``),
-        term by term in the order of the text after the language tag (dictionary order of
-        the matched text), reading at most MAX_EXPANSION terms per language."""
-        streams = []
-        for lang, prefix in prefixes.items():
-            cut = len(lang) + 1
-            keys = islice(self.view.expand_prefix(fieldname, prefix), MAX_EXPANSION)
-            streams.append(((key[cut:], key) for key in keys))
-        for _, key in heapq.merge(*streams):
-            yield from self.view.postings(fieldname, key)
+    def _steps(self, form: _Form, strict: int) -> list[list[Sequence[int]]]:
+        """Each step's documents per language at one strictness (computed once)."""
+        out = self._computed.get((id(form), strict))
+        if out is None:
+            out = self._computed[id(form), strict] = [[], [], [], [], [], []]
+            for lang, w in form.langs.items():
+                row = self.row(strict, f"{lang}:{w.whole[strict]}")
+                if len(w.words) == 1:
+                    _slots(row, _ONE_WORD, out)
+                    continue
+                _slots(row, _WHOLE, out)
+                self.phrase(strict, lang, [k[strict] for k in w.words], _PAIRS[strict], out)
+        return out
+
+    # ---- prefix -----------------------------------------------------------------------
+    def _walk(self, slot: int, prefixes: list[str], within: set[int] | None = None
+              ) -> Iterator[int]:
+        """Documents of the keys in ``slot`` starting with each prefix (one per language),
+        key by key in the order of the text after the language tag (dictionary order of the
+        matched text), at most MAX_EXPANSION keys per language; only those in ``within``
+        if given. Lazy: the walk stops when the hits are in hand."""
+        view, row = self.view, self.row
+        if len(prefixes) == 1:
+            keys: Iterable[str] = islice(view.prefix_keys(slot, prefixes[0]), MAX_EXPANSION)
+        else:
+            keys = (key for _, key in heapq.merge(*(
+                ((k[k.index(":") + 1:], k) for k in islice(view.prefix_keys(slot, p), MAX_EXPANSION))
+                for p in prefixes)))
+        for key in keys:
+            docs = _slot_docs(row(2, key), slot)
+            yield from docs if within is None else (d for d in docs if d in within)
 
     def prefix_tier(self, form: _Form) -> None:
         """Texts, then words, that start with what was typed (autocomplete), in dictionary
-        order of the matched text. A walk along the sorted keys that stops as soon
-        as enough entries are found: never an expansion over the whole lexicon."""
-        for side in ("hw", "vi"):
-            if self.full:
-                return
-            prefixes = {lang: term(lang, WHOLE, form.keys[lang].loose) for lang in self.langs
-                        if form.keys[lang].loose}
-            self.add(self._sorted_prefix_docs(f"{side}_l", prefixes), "prefix", side, form)
-        for side in ("hw", "vi"):
-            if self.full:
-                return
-            single = {lang: term(lang, WORD, form.words[lang][-1].loose) for lang in self.langs
-                      if len(form.words[lang]) == 1}
+        order of the matched text; for a phrase, all but the last word complete and the
+        last a prefix (``con ch`` → ``con chó``), looked up along the sorted pair keys in
+        texts that also have the complete words' pairs. Each walk along the sorted keys
+        is bounded and stops once the hits are in hand: never an expansion over the whole
+        lexicon."""
+        typed = form.typed_as
+        for side, slot in (("hw", HW_WHOLE), ("vi", VI_WHOLE)):
+            prefixes = [f"{lang}:{w.whole.loose}" for lang, w in form.langs.items() if w.whole.loose]
+            if prefixes:
+                self.add(self._walk(slot, prefixes), "prefix", side, typed)
+                if self.full:
+                    return
+        for side in SIDES:
+            single = [f"{lang}:{w.words[0].loose}" for lang, w in form.langs.items()
+                      if len(w.words) == 1 and w.words[0].loose]
             if single:
-                self.add(self._sorted_prefix_docs(f"{side}_l", single), "prefix", side, form)
-            # Several words: all but the last complete, the last a prefix ("con ch" → "con chó").
-            streams = []
-            for lang in self.langs:
-                words = form.words[lang]
-                if len(words) >= 2:
-                    complete = [w.loose for w in words[:-1]]
-                    streams.append(self.verified(
-                        self.all_of(f"{side}_l", phrase_terms(lang, complete)), side,
-                        lambda rest, last=words[-1].loose: any(w.startswith(last) for w in rest),
-                        set(complete)))
-            self.add(heapq.merge(*streams), "prefix", side, form)
-
-    def verified(self, docnums: Iterable[int], side: str, test: Callable[[set[str]], bool],
-                 matched: set[str]) -> Iterator[int]:
-        """Documents of ``docnums`` whose other loose words (besides ``matched``) pass ``test``.
-        All such checks of one search share a budget of MAX_VERIFY candidate reads."""
-        for docnum in docnums:
-            if self.budget <= 0:
+                self.add(self._walk(_WORD_SLOT[side], single), "prefix", side, typed)
+            slot = _PAIR_SLOT[side]
+            for lang, w in form.langs.items():
+                if self.full or len(w.words) < 2:
+                    continue
+                loose = [k.loose for k in w.words]
+                within = None
+                if len(loose) > 2:
+                    complete: list[list] = [[]]
+                    self.phrase(2, lang, loose[:-1], {slot: 0}, complete)
+                    within = {d for docs in complete[0] for d in docs}
+                    if not within:
+                        continue
+                self.add(self._walk(slot, [f"{lang}:{loose[-2]} {loose[-1]}"], within),
+                         "prefix", side, typed)
+            if self.full:
                 return
-            self.budget -= 1
-            if test(set(self.loose_words(docnum, side)) - matched):
-                yield docnum
 
+    # ---- fuzzy ------------------------------------------------------------------------
     def fuzzy_tier(self, form: _Form) -> None:
         """One typo (two in a long word): single words from the vocabulary map, nearest
-        first; in a multi-word query, one word with a typo and the others as typed."""
-        for side in ("hw", "vi"):
+        first; in a phrase, one word replaced by a near word and looked up as pairs (a
+        multi-word match is specific: only when nothing else was found)."""
+        for side in SIDES:
+            vocab, slot = self.vocab[side], _WORD_SLOT[side]
             near: list[tuple[int, str]] = []
-            streams = []
-            for lang in self.langs:
-                words = [w.loose for w in form.words[lang]]
-                if len(words) == 1:
-                    near += self.vocab[side].near(lang, words[0], max_distance(words[0]))
+            phrases: list[tuple[int, str, list[str]]] = []
+            for lang, w in form.langs.items():
+                loose = [k.loose for k in w.words]
+                if len(loose) == 1:
+                    near += vocab.near(lang, loose[0], max_distance(loose[0]))
                     continue
                 if self.found:
-                    continue  # a multi-word match is specific: no one-word-off variants then
-                for i, typo in enumerate(words):
+                    continue
+                cut = len(lang) + 1
+                for i, typo in enumerate(loose):
                     if len(typo) < MIN_FUZZY_LEN:
                         continue
-                    others = words[:i] + words[i + 1:]
-                    dist = max_distance(typo)
-                    runs = [run for run in (words[:i], words[i + 1:]) if run]
-                    streams.append(self.verified(
-                        self.all_of(f"{side}_l", [t for run in runs for t in phrase_terms(lang, run)]),
-                        side,
-                        lambda rest, typo=typo, dist=dist: any(
-                            edit_distance(typo, w, dist) <= dist for w in rest),
-                        set(others)))
+                    for dist, word in vocab.near(lang, typo, max_distance(typo)):
+                        if dist:
+                            phrases.append((dist, lang, [*loose[:i], word[cut:], *loose[i + 1:]]))
             # Nearest words first; a word's documents are looked up only when it is reached.
-            self.add((n for _, t in sorted(near)
-                      for n in self.view.postings(f"{side}_l", t)), "fuzzy", side, form)
-            for stream in streams:
-                self.add(stream, "fuzzy", side, form)
+            near.sort()
+            row = self.row
+            self.add((d for _, t in near for d in _slot_docs(row(2, t), slot)), "fuzzy", side,
+                     form.typed_as)
+            phrases.sort()
+            pair = {_PAIR_SLOT[side]: 0}
+            for _, lang, keys in phrases:
+                if self.full:
+                    return
+                found: list[list] = [[]]
+                self.phrase(2, lang, keys, pair, found)
+                for docs in found[0]:
+                    self.add(docs, "fuzzy", side, form.typed_as)
+            if self.full:
+                return
 
-    def suggestions(self, forms: list[_Form], limit: int = 5) -> list[str]:
+    # ---- nothing found ------------------------------------------------------------------
+    def suggestions(self, forms: list[_Form], rules: dict[str, Rules], limit: int = 5) -> list[str]:
         """Real words near the query words that the dictionary does not have ("Có phải bạn
         muốn tìm …?"), nearest first. A word it has needs no correction, even if the whole
         query found nothing. Up to two edits; best effort for two edits in short words (the
         map holds one deletion)."""
         ranked: list[tuple[int, str, str, str]] = []
         for form in forms:
-            for lang in self.langs:
-                for w in form.words[lang]:
-                    if any(f"{lang}:{w.loose}" in self.vocab[side].words for side in SIDES):
+            for lang, w in form.langs.items():
+                for k in w.words:
+                    if any(f"{lang}:{k.loose}" in self.vocab[side].words for side in SIDES):
                         continue
-                    dist = min(max_distance(w.loose) + 1, 2)
+                    dist = min(max_distance(k.loose) + 1, 2)
                     for side in SIDES:
                         ranked += [(d, side, lang, t) for d, t in
-                                   self.vocab[side].near(lang, w.loose, dist) if d > 0]
+                                   self.vocab[side].near(lang, k.loose, dist) if d > 0]
         shown: list[str] = []
         for _, side, lang, t in sorted(ranked):
             if len(shown) >= limit:
                 break
-            text = self._display_form(side, lang, t)
+            text = self._display_form(side, lang, t, rules.get(lang))
             if text and text not in shown:
                 shown.append(text)
         return shown
 
-    def _display_form(self, side: str, lang: str, word_term: str) -> str | None:
+    def _display_form(self, side: str, lang: str, word_term: str, rules: Rules | None) -> str | None:
         """The word as written (with its marks) in the first entry that has it."""
-        docs = self.view.postings(f"{side}_l", word_term)
+        docs = _slot_docs(self.row(2, word_term), _WORD_SLOT[side])
         if not docs:
             return None
         headword, variants, glosses = self.view.stored_fields(docs[0])["texts"]
         texts = [headword, *variants] if side == "hw" else glosses
-        rules = self.rules.get(lang)
         word = word_term[len(lang) + 1 :]
         for text in texts:
             for candidate in normalize.words(text, rules):
@@ -341,7 +387,7 @@ class _Lookup:
 
 
 def fresh_vocabularies(view: TableView) -> dict[str, Vocabulary]:
-    vocab = {side: Vocabulary(f"{side}_l") for side in ("hw", "vi")}
+    vocab = {side: Vocabulary(f"{side}_l") for side in SIDES}
     for v in vocab.values():
         v.refresh(view, generation=None)
     return vocab
@@ -352,12 +398,12 @@ def search(view: TableView, query: str, langs: Sequence[str], rules: dict[str, R
            vocabularies: Callable[[], dict[str, Vocabulary]] | None = None) -> Results:
     """Tiered lookup; never raises on any query text."""
     limit = max(1, limit)
-    forms = _prepare(query, langs, rules)
-    results = Results(query=normalize.clean(query[:MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS])
-    if not forms or not langs:
+    text = normalize.clean(query[: MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS]
+    results = Results(query=text)
+    forms = _prepare(text, langs, rules) if langs else []
+    if not forms:
         return results
-    look = _Lookup(view, langs, rules, limit,
-                   vocabularies or (lambda: fresh_vocabularies(view)))
+    look = _Lookup(view, limit, vocabularies or (lambda: fresh_vocabularies(view)))
     for tier in TIERS:
         if tier == "fuzzy" and len(look.found) >= THIN:
             break
@@ -370,9 +416,13 @@ def search(view: TableView, query: str, langs: Sequence[str], rules: dict[str, R
                 look.fuzzy_tier(form)
             else:
                 look.strict_tier(tier, form)
-    hits = list(look.found.values())
-    results.more = len(hits) > limit
-    results.hits = hits[:limit]
+        if look.full:
+            break
+    hit, new = view.hit, tuple.__new__
+    hits = [new(Hit, (*hit(d), tier, SIDE_NAMES[side], typed))
+            for d, (tier, side, typed) in islice(look.found.items(), limit)]
+    results.more = len(look.found) > limit
+    results.hits = hits
     if not hits:
-        results.suggestions = look.suggestions(forms)
+        results.suggestions = look.suggestions(forms, rules)
     return results

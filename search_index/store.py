@@ -29,7 +29,7 @@ from whoosh.searching import Searcher
 
 from .documents import SIDES
 from .orthography import Rules
-from .query import Results, search
+from .query import PREFIX_SLOTS, Results, search
 from .tables import TableCache, TableView
 from .vocabulary import Vocabulary
 
@@ -232,8 +232,8 @@ class SearchIndex:
         sorted keys prefix walks use, the fuzzy maps."""
         view = self.view()
         for tables, _, _ in view.leaves:
-            for side in SIDES:
-                tables.sorted_keys(f"{side}_l")
+            for slot in PREFIX_SLOTS:
+                tables.sorted_keys(slot)
         self.vocabularies()
 
     def search(self, query: str, langs: Sequence[str], rules: dict[str, Rules],

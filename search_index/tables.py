@@ -7,6 +7,15 @@ in one column (``documents.encode_lookup``), and each Whoosh segment's keys are 
 dicts once per process. Whoosh still does what it is good at: atomic commits, segments,
 deletions, unique ids, merging, and the documents' stored data.
 
+Layout: one table per strictness (exact, toneless, loose). A table maps a text key with its
+language (``hre:con chó``) to a *row*: every place that text occurs, as a flat tuple
+``(slot, docs, slot, docs, …)`` in slot order, where a slot says which side and which
+granularity (``SLOTS``: the whole headword or gloss, one word of it, two adjacent words,
+a word or pair of an example) and ``docs`` is a document number or an ascending list.
+So one lookup answers every step of a tier for a one- or two-word query, and one walk
+along the sorted loose keys answers the whole prefix tier. The cost of a search is the
+Python around the lookups, and this keeps their number to a handful.
+
 Segments never change once written, only their deletion sets do. A segment's tables are
 therefore built once and shared by every later view (``TableView``) of the index: after an
 edit only the new small segment is read, and the deletions come from the reader. Document
@@ -22,62 +31,105 @@ from collections.abc import Iterator, Sequence
 
 from whoosh.reading import IndexReader
 
-from .documents import EXAMPLE, PAIR, WHOLE, decode_lookup
+from .documents import EXAMPLE, EXAMPLE_PAIR, PAIR, SIDES, WHOLE, WORD, decode_lookup
 
-_NOT_WORD = (WHOLE, PAIR[0], EXAMPLE[0])  # markers of keys that are not a single word
-_NO_KEYS: dict[str, int | list[int]] = {}
+#: (side, granularity marker) → slot. Even slots are the headword side, odd ones Vietnamese.
+SLOTS = {(side, marker): 2 * rank + i
+         for rank, marker in enumerate((WHOLE, WORD, PAIR, EXAMPLE, EXAMPLE_PAIR))
+         for i, side in enumerate(SIDES)}
+HW_WHOLE, VI_WHOLE, HW_WORD, VI_WORD, HW_PAIR, VI_PAIR = range(6)
+HW_EXAMPLE, VI_EXAMPLE, HW_EXAMPLE_PAIR, VI_EXAMPLE_PAIR = range(6, 10)
+STRICTNESS = "xtl"  # exact, toneless, loose: the index of each table
+# Key markers, longest first (``@+`` before ``@``); a word key has none.
+_MARKERS = (EXAMPLE_PAIR, WHOLE, PAIR, EXAMPLE)
+
+Row = tuple  # (slot, docs, slot, docs, ...), docs an int or an ascending list of ints
+_EMPTY: Row = ()
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """``hre:=con chó`` → (granularity marker, ``hre:con chó``): the document encoding's key
+    (``documents.term``) as a table key and its marker.
+
+    >>> split_key("hre:=con chó"), split_key("cua:@+a b"), split_key("hre:con")
+    (('=', 'hre:con chó'), ('@+', 'cua:a b'), ('', 'hre:con'))
+    """
+    cut = key.index(":") + 1
+    for marker in _MARKERS:
+        if key.startswith(marker, cut):
+            return marker, key[:cut] + key[cut + len(marker):]
+    return WORD, key
 
 
 class SegmentTables:
-    """The lookup tables of one segment: key field → key → document numbers (ascending;
-    a lone number is kept as an int, as most keys belong to one document)."""
+    """The lookup tables of one segment."""
 
     def __init__(self, reader: IndexReader) -> None:
-        tables: dict[str, dict[str, int | list[int]]] = {}
+        building: tuple[dict[str, dict[int, int | list[int]]], ...] = ({}, {}, {})
         hits: list[tuple[str, str, str]] = []
-        words: list[tuple[str, str]] = []
+        slot_of = {f"{side}_{s}": (STRICTNESS.index(s), side) for side in SIDES for s in STRICTNESS}
+        parsed: dict[str, tuple[str, str]] = {}  # the same key recurs in thousands of documents
         for doc, raw in enumerate(reader.column_reader("lookup")):
             lookup = decode_lookup(raw)
             hits.append(lookup.hit)
-            words.append(lookup.words)
             for name, keys in lookup.keys:
-                table = tables.setdefault(name, {})
+                strict, side = slot_of[name]
+                table = building[strict]
                 for key in keys:
-                    found = table.get(key)
+                    split = parsed.get(key)
+                    if split is None:
+                        split = parsed[key] = split_key(key)
+                    marker, text = split
+                    slots = table.get(text)
+                    if slots is None:
+                        slots = table[text] = {}
+                    slot = SLOTS[side, marker]
+                    found = slots.get(slot)
                     if found is None:
-                        table[key] = doc
+                        slots[slot] = doc
                     elif found.__class__ is int:
-                        table[key] = [found, doc]
+                        slots[slot] = [found, doc]
                     else:
                         found.append(doc)
-        self.tables = tables
+        del parsed
+        # Flat tuples in slot order: a fraction of a dict's memory, and read in rank order.
+        self.rows: tuple[dict[str, Row], ...] = tuple(
+            {text: tuple(x for slot in sorted(slots) for x in (slot, slots[slot]))
+             for text, slots in table.items()} for table in building)
         self.hits = hits
-        self.words = words
-        self._sorted: dict[str, list[str]] = {}
-        self._words: dict[str, frozenset[str]] = {}
+        self._sorted: dict[int, list[str]] = {}
+        self._words: dict[int, frozenset[str]] = {}
         self._lock = threading.Lock()
 
-    def single_words(self, name: str) -> frozenset[str]:
-        """The single-word keys of one field (computed on first use): the fuzzy maps are
-        refreshed after every edit, and only the new segment's words are new."""
-        words = self._words.get(name)
+    def single_words(self, side: str) -> frozenset[str]:
+        """The loose keys that are a word of a headword/variant (``hw``) or gloss (``vi``),
+        computed on first use: the fuzzy maps are refreshed after every edit, and only the
+        new segment's words are new."""
+        slot = SLOTS[side, WORD]
+        words = self._words.get(slot)
         if words is None:
             with self._lock:
-                words = self._words.get(name)
+                words = self._words.get(slot)
                 if words is None:
-                    words = self._words[name] = frozenset(
-                        k for k in self.tables.get(name, ()) if k[k.index(":") + 1] not in _NOT_WORD)
+                    words = self._words[slot] = frozenset(
+                        text for text, row in self.rows[2].items() if slot in row[::2])
         return words
 
-    def sorted_keys(self, name: str) -> list[str]:
-        """The keys of one field in order, for prefix walks (sorted on first use)."""
-        keys = self._sorted.get(name)
+    def sorted_keys(self, slot: int) -> list[str]:
+        """The loose keys that occur in ``slot``, in order, for prefix walks (sorted on
+        first use)."""
+        keys = self._sorted.get(slot)
         if keys is None:
             with self._lock:
-                keys = self._sorted.get(name)
+                keys = self._sorted.get(slot)
                 if keys is None:
-                    keys = self._sorted[name] = sorted(self.tables.get(name, ()))
+                    keys = self._sorted[slot] = sorted(
+                        text for text, row in self.rows[2].items() if slot in row[::2])
         return keys
+
+
+def _docs(found: int | list[int]) -> Sequence[int]:
+    return (found,) if found.__class__ is int else found
 
 
 class TableView:
@@ -88,61 +140,72 @@ class TableView:
         self.leaves = list(leaves)
         self.offsets = [offset for _, offset, _ in self.leaves]
         self.searcher = searcher  # for stored fields (suggestions only)
+        # The common case, a freshly built index: one segment, nothing deleted. Its rows
+        # are used as they are.
+        self._direct = (self.leaves[0][0].rows if len(self.leaves) == 1 and not self.leaves[0][2]
+                        and not self.leaves[0][1] else None)
 
-    def postings(self, name: str, key: str) -> Sequence[int]:
-        """Live documents with ``key`` in field ``name``, ascending."""
-        out: list[int] | None = None
+    def row(self, strict: int, key: str) -> Row:
+        """Every place the text ``key`` (``hre:con chó``) occurs at strictness ``strict``
+        (0 exact, 1 toneless, 2 loose): ``(slot, docs, …)``, live documents only."""
+        if self._direct is not None:
+            return self._direct[strict].get(key, _EMPTY)
+        merged: dict[int, list[int]] = {}
         for tables, offset, deleted in self.leaves:
-            found = tables.tables.get(name, _NO_KEYS).get(key)
-            if found is None:
+            row = tables.rows[strict].get(key)
+            if row is None:
                 continue
-            if found.__class__ is int:
-                found = (found,)
-            if deleted:
-                found = [d for d in found if d not in deleted]
-            if offset:
-                found = [offset + d for d in found]
-            if out is None and len(self.leaves) == 1:
-                return found  # the common case: one segment, no copy
-            out = (out or []) + list(found)
-        return out or ()
+            for i in range(0, len(row), 2):
+                docs = [offset + d for d in _docs(row[i + 1]) if d not in deleted]
+                if docs:
+                    merged.setdefault(row[i], []).extend(docs)  # segments are in order
+        return tuple(x for slot in sorted(merged) for x in (slot, merged[slot]))
 
-    def expand_prefix(self, name: str, prefix: str) -> Iterator[str]:
-        """Keys of field ``name`` starting with ``prefix``, in order, each once."""
+    def postings(self, strict: int, slot: int, key: str) -> Sequence[int]:
+        """Live documents where ``key`` occurs in ``slot``, ascending."""
+        row = self.row(strict, key)
+        for i in range(0, len(row), 2):
+            if row[i] == slot:
+                return _docs(row[i + 1])
+        return ()
+
+    def prefix_keys(self, slot: int, prefix: str) -> Iterator[str]:
+        """Loose keys occurring in ``slot`` that start with ``prefix``, in order, each once."""
         streams = []
         for tables, _, _ in self.leaves:
-            keys = tables.sorted_keys(name)
-            start = bisect.bisect_left(keys, prefix)
-            streams.append(_while_prefixed(keys, start, prefix))
-        last = None
-        for key in heapq.merge(*streams) if len(streams) > 1 else (streams[0] if streams else ()):
-            if key != last:
-                yield key
-                last = key
-
-    def _leaf(self, docnum: int) -> tuple[SegmentTables, int]:
-        i = bisect.bisect_right(self.offsets, docnum) - 1 if len(self.leaves) > 1 else 0
-        tables, offset, _ = self.leaves[i]
-        return tables, docnum - offset
+            keys = tables.sorted_keys(slot)
+            streams.append(_while_prefixed(keys, bisect.bisect_left(keys, prefix), prefix))
+        if len(streams) == 1:
+            return streams[0]
+        return _distinct(heapq.merge(*streams))
 
     def hit(self, docnum: int) -> tuple[str, str, str]:
         """(public id, language, headword) of a document."""
-        tables, local = self._leaf(docnum)
-        return tables.hits[local]
-
-    def loose_words(self, docnum: int, side: str) -> list[str]:
-        tables, local = self._leaf(docnum)
-        return tables.words[local][side == "vi"].split()
+        if len(self.leaves) == 1:
+            return self.leaves[0][0].hits[docnum - self.offsets[0]]
+        i = bisect.bisect_right(self.offsets, docnum) - 1
+        tables, offset, _ = self.leaves[i]
+        return tables.hits[docnum - offset]
 
     def words(self, name: str) -> frozenset[str]:
-        """The single-word keys (``lang:word``) of a field, without whole texts, pairs or
-        example words. Words of deleted documents stay until their segment is merged away."""
+        """The single-word loose keys (``lang:word``) of a side (``hw_l``/``vi_l``): no whole
+        texts, pairs or example words. Words of deleted documents stay until their segment
+        is merged away."""
+        side = name[:2]
         if len(self.leaves) == 1:
-            return self.leaves[0][0].single_words(name)
-        return frozenset().union(*(tables.single_words(name) for tables, _, _ in self.leaves))
+            return self.leaves[0][0].single_words(side)
+        return frozenset().union(*(tables.single_words(side) for tables, _, _ in self.leaves))
 
     def stored_fields(self, docnum: int) -> dict:
         return self.searcher.stored_fields(docnum)
+
+
+def _distinct(keys: Iterator[str]) -> Iterator[str]:
+    last = None
+    for key in keys:
+        if key != last:
+            yield key
+            last = key
 
 
 def _while_prefixed(keys: list[str], start: int, prefix: str) -> Iterator[str]:

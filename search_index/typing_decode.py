@@ -129,10 +129,21 @@ def _decode(text: str, word_decoder: Callable[[str], object], alphabet: str,
             is_clean: bool = False) -> str | None:
     if not is_clean:
         text = clean(text)
-    parts, last, changed = [], 0, False
-    for start, end in _spans(text):
-        word = text[start:end]
-        parts.append(text[last:start])
+    # Words never span a space, so each chunk between spaces is decoded on its own (cached).
+    parts = [_decode_chunk(chunk, word_decoder, alphabet) for chunk in text.split(" ")]
+    if None in parts:
+        return None
+    decoded = " ".join(parts)
+    return clean(decoded) if decoded != text else text
+
+
+@lru_cache(maxsize=50_000)
+def _decode_chunk(chunk: str, word_decoder: Callable[[str], object], alphabet: str) -> str | None:
+    """One chunk of clean text without spaces, decoded word by word (None: not syllables)."""
+    parts, last = [], 0
+    for start, end in _spans(chunk):
+        word = chunk[start:end]
+        parts.append(chunk[last:start])
         last = end
         if len(word) > _MAX_TYPED or not (word.isascii() and all(c in alphabet for c in word.lower())):
             parts.append(word)  # already has Vietnamese letters, is Hrê/Co/IPA, or is too long
@@ -143,14 +154,13 @@ def _decode(text: str, word_decoder: Callable[[str], object], alphabet: str,
             continue
         if decoded is None:
             return None
-        changed = True
         if word.isupper() and len(word) > 1:
             decoded = decoded.upper()
         elif word[0].isupper():
             decoded = decoded[0].upper() + decoded[1:]
         parts.append(decoded)
-    parts.append(text[last:])
-    return clean("".join(parts)) if changed else text
+    parts.append(chunk[last:])
+    return "".join(parts)
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"

@@ -63,8 +63,9 @@ class Vocabulary:
             return []
         found: dict[str, int] = {}
         with self._lock:
-            for v in deletes(word, dist) | {word}:
-                for term in self.variants.get(f"{lang}:{v}", ()):
+            variants = self.variants
+            for v in (word, *deletes(word, dist)):
+                for term in variants.get(f"{lang}:{v}", ()):
                     if term not in found:
                         found[term] = edit_distance(word, term[len(lang) + 1 :], dist)
         return sorted((d, t) for t, d in found.items() if d <= dist)

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from dictionary.db import get_db
 from dictionary.indexing import get_state
 from dictionary.models import DRAFT, Entry, Example, IndexQueue, Language, Sense, Variant
+from search_index.query import PREFIX_SLOTS
 from search_index.store import LOCK
-from search_index.documents import KEY_FIELDS
 
 # Synthetic forms only (never real Hrê/Co words).
 FORMS = ["zabok", "zʼbơ̆k", "zimlu", "zoŋat", "zupra", "zekka"]
@@ -48,14 +48,15 @@ def exact_ids(app, query) -> list[str]:
 
 def index_snapshot(index) -> dict:
     """Everything the index holds for its live documents, keyed by entry id: stored fields,
-    and every key of the lookup tables with the documents it finds."""
+    and every key of the lookup tables with the places and documents it finds."""
     view = index.view()
     reader = index.searcher().reader()
     snap: dict = {"stored": {f["id"]: f for _, f in reader.iter_docs()}}
-    for field in KEY_FIELDS:
-        snap[field] = {(key, view.hit(d)[0])
-                       for tables, _, _ in view.leaves for key in tables.tables.get(field, ())
-                       for d in view.postings(field, key)}
+    for strict in range(3):
+        keys = {key for tables, _, _ in view.leaves for key in tables.rows[strict]}
+        snap[strict] = {(key, slot, view.hit(d)[0])
+                        for key in keys for slot in view.row(strict, key)[::2]
+                        for d in view.postings(strict, slot, key)}
     return snap
 
 
@@ -229,7 +230,7 @@ def test_lookup_tables_and_fuzzy_maps_are_warmed_up_at_start(live):
         segments = list(state.index._tables._segments.values())
         assert segments, "the lookup tables were not built"
         for tables in segments:  # prefix walks will not sort on the first query either
-            assert set(tables._sorted) == {"hw_l", "vi_l"}
+            assert set(tables._sorted) == set(PREFIX_SLOTS)
         state.index.close()
         get_db().engine.dispose()
 

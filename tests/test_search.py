@@ -76,6 +76,15 @@ def test_golden_synthetic(synthetic_app, row):
     check_golden(synthetic_app, row)
 
 
+def test_a_phrase_prefix_keeps_its_words_together(synthetic_app):
+    """"con ch" completes to "con chó", "con chim" (the last word a prefix of the word right
+    after the others), not to "con mèo chạy", where "ch…" only occurs further on."""
+    with synthetic_app.test_request_context():
+        found = lookup("con ch", "all", 20).results
+    assert sorted(f.entry.headword for f in found) == ["zabrak", "zabrê̆k"]
+    assert {f.hit.tier for f in found} == {"prefix"}
+
+
 def test_golden_table_covers_every_rule():
     rules = " ".join(r["rule"].lower() for r in golden_rows("bundled") + golden_rows("synthetic"))
     for rule in ("tone-less", "partial accents", "nfd", "old tone placement",

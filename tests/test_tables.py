@@ -11,6 +11,7 @@ import pytest
 from search_index import SearchIndex, make_document
 from search_index.orthography import load_rules
 from search_index.store import CHECK_INTERVAL
+from search_index.tables import HW_WHOLE, SLOTS, STRICTNESS, VI_PAIR, VI_WHOLE, VI_WORD, split_key
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = load_rules(ROOT / "data" / "orthography")
@@ -31,8 +32,22 @@ def index(tmp_path):
     ix.close()
 
 
+def docs(view, field: str, key: str):
+    """The documents of a key as the documents encode it (``vi_l``, ``hre:=con chó``)."""
+    side, strict = field.split("_")
+    marker, text = split_key(key)
+    return view.postings(STRICTNESS.index(strict), SLOTS[side, marker], text)
+
+
 def ids(view, field: str, key: str) -> list[str]:
-    return [view.hit(d)[0] for d in view.postings(field, key)]
+    return [view.hit(d)[0] for d in docs(view, field, key)]
+
+
+def test_a_row_holds_every_place_a_text_occurs(index):
+    view = index.view()
+    row = view.row(2, "hre:con cho")  # loose: the gloss "con chó" of hre-1, whole and as a pair
+    assert [(slot, [view.hit(d)[0] for d in ((docs,) if isinstance(docs, int) else docs)])
+            for slot, docs in zip(row[::2], row[1::2])] == [(VI_WHOLE, ["hre-1"]), (VI_PAIR, ["hre-1"])]
 
 
 def test_postings_span_segments_and_skip_deleted_documents(index):
@@ -41,12 +56,11 @@ def test_postings_span_segments_and_skip_deleted_documents(index):
         index.write([doc("hre-4", "zazo", "con gà")], ["hre-2"])
     view = index.view()
     assert len(view.leaves) == 2  # the new document is in a segment of its own
-    found = view.postings("vi_l", "hre:con")
+    found = docs(view, "vi_l", "hre:con")
     assert list(found) == sorted(found)
     assert ids(view, "vi_l", "hre:con") == ["hre-1", "hre-4"]
     assert ids(view, "hw_x", "hre:=zabu") == []  # deleted: its keys linger, unseen
-    assert view.hit(view.postings("hw_l", "hre:=zazo")[0]) == ("hre-4", "hre", "zazo")
-    assert view.loose_words(view.postings("hw_l", "hre:=zazo")[0], "vi") == ["con", "ga"]
+    assert view.hit(docs(view, "hw_l", "hre:=zazo")[0]) == ("hre-4", "hre", "zazo")
 
 
 def test_a_segment_is_read_once_and_shared_by_later_views(index):
@@ -61,16 +75,32 @@ def test_a_segment_is_read_once_and_shared_by_later_views(index):
     assert ids(first, "hw_l", "hre:=zaxi") == ["hre-3"]  # an older view stays consistent
 
 
-def test_expand_prefix_merges_segments_in_order_each_key_once(index):
+def test_prefix_keys_merge_segments_in_order_each_key_once(index):
     with index.write_lock(1):
         index.write([doc("hre-4", "zabok", "chó")], [])  # "zabok" now in two segments
-    keys = list(index.view().expand_prefix("hw_l", "hre:=zab"))
-    assert keys == ["hre:=zabok", "hre:=zabu"]
-    assert list(index.view().expand_prefix("hw_l", "hre:=zz")) == []
+    keys = list(index.view().prefix_keys(HW_WHOLE, "hre:zab"))
+    assert keys == ["hre:zabok", "hre:zabu"]
+    assert list(index.view().prefix_keys(HW_WHOLE, "hre:zz")) == []
+    assert list(index.view().prefix_keys(VI_WORD, "hre:c")) == ["hre:cay", "hre:cho", "hre:con"]
 
 
 def test_words_are_single_word_keys(index):
     assert index.view().words("vi_l") == {"hre:con", "hre:cho", "hre:meo", "hre:cay"}
+
+
+def test_long_phrase_matches_in_both_languages_merge_in_order(tmp_path):
+    """More matches than are intersected eagerly, in two languages at once: the lazy
+    intersections of the two languages are merged in document order."""
+    ix = SearchIndex(tmp_path / "index")
+    docs = [make_document({"id": f"{lang}-{n}", "lang": lang, "headword": f"za{n}",
+                           "glosses": ["con chó con mèo"]}, RULES[lang])
+            for n in range(100) for lang in ("cua", "hre")]
+    with ix.write_lock(1):
+        ix.build(docs)
+    found = ix.search("con chó con", ["hre", "cua"], RULES, 150)
+    assert [h.id for h in found.hits] == [d["id"] for d in docs[:150]]
+    assert {h.tier for h in found.hits} == {"exact"} and found.more
+    ix.close()
 
 
 def test_an_empty_index_has_empty_tables(tmp_path):
@@ -78,7 +108,7 @@ def test_an_empty_index_has_empty_tables(tmp_path):
     with ix.write_lock(1):
         ix.build([])
     view = ix.view()
-    assert view.postings("hw_x", "hre:=zabok") == () and view.words("hw_l") == set()
+    assert docs(view, "hw_x", "hre:=zabok") == () and view.words("hw_l") == set()
     assert ix.search("zabok", ["hre"], RULES).hits == []
 
 
@@ -109,11 +139,11 @@ def test_many_small_writes_merge_segments_and_stay_searchable(index):
                 index.write([doc("hre-1", f"zabok{n}", "con chó")], [])
     view = index.view()
     assert len(view.leaves) < 12  # merged
-    assert {view.hit(d)[0] for d in view.postings("vi_l", "hre:hoa")} == \
+    assert set(ids(view, "vi_l", "hre:hoa")) == \
         {f"hre-{10 + n}" for n in range(12)}
     found = index.search("zeku7", ["hre"], RULES)
     assert [h.id for h in found.hits][:1] == ["hre-17"]
-    assert [view.hit(d)[0] for d in view.postings("hw_l", "hre:=zabok9")] == ["hre-1"]
+    assert ids(view, "hw_l", "hre:=zabok9") == ["hre-1"]
 
 
 def test_an_index_of_an_older_format_must_be_rebuilt(index):

@@ -44,6 +44,8 @@ from .tables import (
     VI_WHOLE,
     VI_WORD,
     TableView,
+    collect,
+    slot_docs,
 )
 from .typing_decode import typing_candidates
 from .vocabulary import Vocabulary
@@ -149,23 +151,6 @@ def _contains(docs: Sequence[int], d: int) -> bool:
     return i < len(docs) and docs[i] == d
 
 
-def _slots(row: tuple, wanted: dict[int, int], out: list[list]) -> None:
-    """Append each wanted slot's documents of ``row`` to ``out[rank]``."""
-    for i in range(0, len(row), 2):
-        rank = wanted.get(row[i])
-        if rank is not None:
-            docs = row[i + 1]
-            out[rank].append((docs,) if docs.__class__ is int else docs)
-
-
-def _slot_docs(row: tuple, slot: int) -> Sequence[int]:
-    for i in range(0, len(row), 2):
-        if row[i] == slot:
-            docs = row[i + 1]
-            return (docs,) if docs.__class__ is int else docs
-    return ()
-
-
 # Steps of a strict tier, in rank order, as table slots: for one word its whole-text,
 # word and example-word slots; for several words the whole text, then the pairs.
 _ONE_WORD = {HW_WHOLE: 0, VI_WHOLE: 1, HW_WORD: 2, VI_WORD: 3, HW_EXAMPLE: 4, VI_EXAMPLE: 5}
@@ -218,10 +203,10 @@ class _Lookup:
         slot's documents in all the adjacent pairs' rows."""
         rows = [self.row(strict, f"{lang}:{a} {b}") for a, b in zip(keys, keys[1:])]
         if len(rows) == 1:
-            _slots(rows[0], wanted, out)
+            collect(rows[0], wanted, out)
             return
         for slot, rank in wanted.items():
-            lists = [_slot_docs(row, slot) for row in rows]
+            lists = [slot_docs(row, slot) for row in rows]
             if all(lists):
                 out[rank].append(_intersection(lists))
 
@@ -246,9 +231,9 @@ class _Lookup:
             for lang, w in form.langs.items():
                 row = self.row(strict, f"{lang}:{w.whole[strict]}")
                 if len(w.words) == 1:
-                    _slots(row, _ONE_WORD, out)
+                    collect(row, _ONE_WORD, out)
                     continue
-                _slots(row, _WHOLE, out)
+                collect(row, _WHOLE, out)
                 self.phrase(strict, lang, [k[strict] for k in w.words], _PAIRS[strict], out)
         return out
 
@@ -267,7 +252,7 @@ class _Lookup:
                 ((k[k.index(":") + 1:], k) for k in islice(view.prefix_keys(slot, p), MAX_EXPANSION))
                 for p in prefixes)))
         for key in keys:
-            docs = _slot_docs(row(2, key), slot)
+            docs = slot_docs(row(2, key), slot)
             yield from docs if within is None else (d for d in docs if d in within)
 
     def prefix_tier(self, form: _Form) -> None:
@@ -332,7 +317,7 @@ class _Lookup:
             # Nearest words first; a word's documents are looked up only when it is reached.
             near.sort()
             row = self.row
-            self.add((d for _, t in near for d in _slot_docs(row(2, t), slot)), "fuzzy", side,
+            self.add((d for _, t in near for d in slot_docs(row(2, t), slot)), "fuzzy", side,
                      form.typed_as)
             phrases.sort()
             pair = {_PAIR_SLOT[side]: 0}
@@ -373,7 +358,7 @@ class _Lookup:
 
     def _display_form(self, side: str, lang: str, word_term: str, rules: Rules | None) -> str | None:
         """The word as written (with its marks) in the first entry that has it."""
-        docs = _slot_docs(self.row(2, word_term), _WORD_SLOT[side])
+        docs = slot_docs(self.row(2, word_term), _WORD_SLOT[side])
         if not docs:
             return None
         headword, variants, glosses = self.view.stored_fields(docs[0])["texts"]

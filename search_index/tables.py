@@ -8,10 +8,13 @@ dicts once per process. Whoosh still does what it is good at: atomic commits, se
 deletions, unique ids, merging, and the documents' stored data.
 
 Layout: one table per strictness (exact, toneless, loose). A table maps a text key with its
-language (``hre:con chó``) to a *row*: every place that text occurs, as a flat tuple
-``(slot, docs, slot, docs, …)`` in slot order, where a slot says which side and which
-granularity (``SLOTS``: the whole headword or gloss, one word of it, two adjacent words,
-a word or pair of an example) and ``docs`` is a document number or an ascending list.
+language (``hre:con chó``) to a *row*: every place that text occurs, as a list
+``[slot, docs, slot, docs, …]``, where a slot says which side and which granularity
+(``SLOTS``: the whole headword or gloss, one word of it, two adjacent words, a word or pair
+of an example) and ``docs`` is a document number or an ascending list. Most texts occur
+once (a headword, a rare pair): their row is the single int ``doc << 4 | slot``, which
+saves a list per key (millions at 100,000 entries). ``slot_docs`` and ``collect`` read
+rows; nothing else needs their shape.
 So one lookup answers every step of a tier for a one- or two-word query, and one walk
 along the sorted loose keys answers the whole prefix tier. The cost of a search is the
 Python around the lookups, and this keeps their number to a handful.
@@ -43,8 +46,39 @@ STRICTNESS = "xtl"  # exact, toneless, loose: the index of each table
 # Key markers, longest first (``@+`` before ``@``); a word key has none.
 _MARKERS = (EXAMPLE_PAIR, WHOLE, PAIR, EXAMPLE)
 
-Row = tuple  # (slot, docs, slot, docs, ...), docs an int or an ascending list of ints
+Row = int | list | tuple  # see the module docstring (() for a text that does not occur)
 _EMPTY: Row = ()
+_SLOT_BITS, _SLOT_MASK = 4, 15
+
+
+def slot_docs(row: Row, slot: int) -> Sequence[int]:
+    """The documents of ``row`` in ``slot``, ascending."""
+    if row.__class__ is int:
+        return (row >> _SLOT_BITS,) if row & _SLOT_MASK == slot else ()
+    for i in range(0, len(row), 2):
+        if row[i] == slot:
+            docs = row[i + 1]
+            return (docs,) if docs.__class__ is int else docs
+    return ()
+
+
+def collect(row: Row, wanted: dict[int, int], out: list[list]) -> None:
+    """Append the documents of each slot of ``row`` that is in ``wanted`` (slot → rank) to
+    ``out[rank]``."""
+    if row.__class__ is int:
+        rank = wanted.get(row & _SLOT_MASK)
+        if rank is not None:
+            out[rank].append((row >> _SLOT_BITS,))
+        return
+    for i in range(0, len(row), 2):
+        rank = wanted.get(row[i])
+        if rank is not None:
+            docs = row[i + 1]
+            out[rank].append((docs,) if docs.__class__ is int else docs)
+
+
+def row_slots(row: Row) -> Sequence[int]:
+    return (row & _SLOT_MASK,) if row.__class__ is int else row[::2]
 
 
 def split_key(key: str) -> tuple[str, str]:
@@ -65,37 +99,33 @@ class SegmentTables:
     """The lookup tables of one segment."""
 
     def __init__(self, reader: IndexReader) -> None:
-        building: tuple[dict[str, dict[int, int | list[int]]], ...] = ({}, {}, {})
+        rows: tuple[dict[str, Row], ...] = ({}, {}, {})
         hits: list[tuple[str, str, str]] = []
         slot_of = {f"{side}_{s}": (STRICTNESS.index(s), side) for side in SIDES for s in STRICTNESS}
         parsed: dict[str, tuple[str, str]] = {}  # the same key recurs in thousands of documents
         for doc, raw in enumerate(reader.column_reader("lookup")):
             lookup = decode_lookup(raw)
             hits.append(lookup.hit)
+            packed = doc << _SLOT_BITS
             for name, keys in lookup.keys:
                 strict, side = slot_of[name]
-                table = building[strict]
+                table = rows[strict]
                 for key in keys:
                     split = parsed.get(key)
                     if split is None:
                         split = parsed[key] = split_key(key)
                     marker, text = split
-                    slots = table.get(text)
-                    if slots is None:
-                        slots = table[text] = {}
                     slot = SLOTS[side, marker]
-                    found = slots.get(slot)
-                    if found is None:
-                        slots[slot] = doc
-                    elif found.__class__ is int:
-                        slots[slot] = [found, doc]
+                    row = table.get(text)
+                    if row is None:
+                        table[text] = packed | slot
+                    elif row.__class__ is int:
+                        first = row >> _SLOT_BITS
+                        table[text] = ([slot, [first, doc]] if row & _SLOT_MASK == slot
+                                       else [row & _SLOT_MASK, first, slot, doc])
                     else:
-                        found.append(doc)
-        del parsed
-        # Flat tuples in slot order: a fraction of a dict's memory, and read in rank order.
-        self.rows: tuple[dict[str, Row], ...] = tuple(
-            {text: tuple(x for slot in sorted(slots) for x in (slot, slots[slot]))
-             for text, slots in table.items()} for table in building)
+                        _add(row, slot, doc)
+        self.rows = rows
         self.hits = hits
         self._sorted: dict[int, list[str]] = {}
         self._words: dict[int, frozenset[str]] = {}
@@ -112,7 +142,7 @@ class SegmentTables:
                 words = self._words.get(slot)
                 if words is None:
                     words = self._words[slot] = frozenset(
-                        text for text, row in self.rows[2].items() if slot in row[::2])
+                        text for text, row in self.rows[2].items() if slot in row_slots(row))
         return words
 
     def sorted_keys(self, slot: int) -> list[str]:
@@ -124,12 +154,21 @@ class SegmentTables:
                 keys = self._sorted.get(slot)
                 if keys is None:
                     keys = self._sorted[slot] = sorted(
-                        text for text, row in self.rows[2].items() if slot in row[::2])
+                        text for text, row in self.rows[2].items() if slot in row_slots(row))
         return keys
 
 
-def _docs(found: int | list[int]) -> Sequence[int]:
-    return (found,) if found.__class__ is int else found
+def _add(row: list, slot: int, doc: int) -> None:
+    """Add a (later, so larger) document to ``slot`` of a list row."""
+    for i in range(0, len(row), 2):
+        if row[i] == slot:
+            docs = row[i + 1]
+            if docs.__class__ is int:
+                row[i + 1] = [docs, doc]
+            else:
+                docs.append(doc)
+            return
+    row += (slot, doc)
 
 
 class TableView:
@@ -147,7 +186,8 @@ class TableView:
 
     def row(self, strict: int, key: str) -> Row:
         """Every place the text ``key`` (``hre:con chó``) occurs at strictness ``strict``
-        (0 exact, 1 toneless, 2 loose): ``(slot, docs, …)``, live documents only."""
+        (0 exact, 1 toneless, 2 loose), live documents only (read with ``slot_docs`` or
+        ``collect``)."""
         if self._direct is not None:
             return self._direct[strict].get(key, _EMPTY)
         merged: dict[int, list[int]] = {}
@@ -155,19 +195,15 @@ class TableView:
             row = tables.rows[strict].get(key)
             if row is None:
                 continue
-            for i in range(0, len(row), 2):
-                docs = [offset + d for d in _docs(row[i + 1]) if d not in deleted]
+            for slot in row_slots(row):
+                docs = [offset + d for d in slot_docs(row, slot) if d not in deleted]
                 if docs:
-                    merged.setdefault(row[i], []).extend(docs)  # segments are in order
-        return tuple(x for slot in sorted(merged) for x in (slot, merged[slot]))
+                    merged.setdefault(slot, []).extend(docs)  # segments are in order
+        return [x for slot, docs in merged.items() for x in (slot, docs)]
 
     def postings(self, strict: int, slot: int, key: str) -> Sequence[int]:
         """Live documents where ``key`` occurs in ``slot``, ascending."""
-        row = self.row(strict, key)
-        for i in range(0, len(row), 2):
-            if row[i] == slot:
-                return _docs(row[i + 1])
-        return ()
+        return slot_docs(self.row(strict, key), slot)
 
     def prefix_keys(self, slot: int, prefix: str) -> Iterator[str]:
         """Loose keys occurring in ``slot`` that start with ``prefix``, in order, each once."""

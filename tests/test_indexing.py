@@ -14,6 +14,7 @@ from dictionary.indexing import get_state
 from dictionary.models import DRAFT, Entry, Example, IndexQueue, Language, Sense, Variant
 from search_index.query import PREFIX_SLOTS
 from search_index.store import LOCK
+from search_index.tables import row_slots
 
 # Synthetic forms only (never real Hrê/Co words).
 FORMS = ["zabok", "zʼbơ̆k", "zimlu", "zoŋat", "zupra", "zekka"]
@@ -55,7 +56,7 @@ def index_snapshot(index) -> dict:
     for strict in range(3):
         keys = {key for tables, _, _ in view.leaves for key in tables.rows[strict]}
         snap[strict] = {(key, slot, view.hit(d)[0])
-                        for key in keys for slot in view.row(strict, key)[::2]
+                        for key in keys for slot in row_slots(view.row(strict, key))
                         for d in view.postings(strict, slot, key)}
     return snap
 

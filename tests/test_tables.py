@@ -11,7 +11,17 @@ import pytest
 from search_index import SearchIndex, make_document
 from search_index.orthography import load_rules
 from search_index.store import CHECK_INTERVAL
-from search_index.tables import HW_WHOLE, SLOTS, STRICTNESS, VI_PAIR, VI_WHOLE, VI_WORD, split_key
+from search_index.tables import (
+    HW_WHOLE,
+    SLOTS,
+    STRICTNESS,
+    VI_PAIR,
+    VI_WHOLE,
+    VI_WORD,
+    row_slots,
+    slot_docs,
+    split_key,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = load_rules(ROOT / "data" / "orthography")
@@ -46,8 +56,14 @@ def ids(view, field: str, key: str) -> list[str]:
 def test_a_row_holds_every_place_a_text_occurs(index):
     view = index.view()
     row = view.row(2, "hre:con cho")  # loose: the gloss "con chó" of hre-1, whole and as a pair
-    assert [(slot, [view.hit(d)[0] for d in ((docs,) if isinstance(docs, int) else docs)])
-            for slot, docs in zip(row[::2], row[1::2])] == [(VI_WHOLE, ["hre-1"]), (VI_PAIR, ["hre-1"])]
+    assert {slot: [view.hit(d)[0] for d in slot_docs(row, slot)] for slot in row_slots(row)} \
+        == {VI_WHOLE: ["hre-1"], VI_PAIR: ["hre-1"]}
+    with index.write_lock(1):
+        index.write([doc("hre-4", "zazo", "ba con gà")], [])
+    view = index.view()
+    pair = view.leaves[-1][0].rows[2]["hre:ba con"]  # one place, one document
+    assert isinstance(pair, int)  # is packed into one int, and read like any row
+    assert ids(view, "vi_l", "hre:+ba con") == ["hre-4"] and ids(view, "vi_l", "hre:ba con") == []
 
 
 def test_postings_span_segments_and_skip_deleted_documents(index):

@@ -8,19 +8,20 @@ The dictionary package hands us plain dicts (never ORM objects), their texts in 
      "updated": "2026-11-22T10:00:00"}
 
 Each side (``hw`` = Hrê/Co headword and variants, ``vi`` = Vietnamese glosses and example
-translations) gets one key set per strictness: ``x`` exact, ``t`` toneless, ``l`` loose.
-A key carries the language (``hre:``), so a language filter is part of the lookup, and a
-granularity marker: ``=`` the whole text (headword, variant or one gloss), no marker one word
-of it, ``+`` two adjacent words of it (``+mặt trời``), ``@`` one word of an example, ``@+``
-two adjacent words of an example (loose keys only: examples rank last anyway). A query
-of several words looks its adjacent pairs up: pairs are rare where single syllables such as
-``cái`` or ``con`` occur in thousands of glosses, so intersecting pairs stays cheap, and a
-pair keeps the words in order, as Vietnamese two-syllable words need.
+translations) gets keys at three strictnesses: exact, toneless, loose. A key is a text with
+its language (``hre:con chó``), so a language filter is part of the lookup, and it is filed
+under a *slot*: which side, and which granularity — the whole text (headword, variant or
+one gloss), one word of it, two adjacent words of it, one word of an example, two adjacent
+words of an example (loose keys only: examples rank last anyway). A query of several words
+looks its adjacent pairs up: pairs are rare where single syllables such as ``cái`` or
+``con`` occur in thousands of glosses, so intersecting pairs stays cheap, and a pair keeps
+the words in order, as Vietnamese two-syllable words need.
 
-The six key sets travel in one column of the Whoosh document (``lookup``), with what a hit
-shows and each side's loose words; from it ``tables`` builds the in-memory lookup tables of
-each segment. Prefix and fuzzy search need no keys of their own: both work on the
-vocabulary, the single-word loose keys (``tables``, ``vocabulary``).
+The keys travel in one column of the Whoosh document (``lookup``), one block per
+(strictness, slot), with what a hit shows; from it ``tables`` builds the in-memory lookup
+tables of each segment. Prefix and fuzzy search need no keys of their own: both work on
+the sorted keys and the vocabulary, the single-word loose keys (``tables``,
+``vocabulary``).
 """
 from __future__ import annotations
 
@@ -36,33 +37,21 @@ from . import normalize
 from .orthography import Rules
 
 SIDES = ("hw", "vi")
-STRICT = ("x", "t", "l")
-#: The key sets of a document, in the order the ``lookup`` column holds them.
-KEY_FIELDS = tuple(f"{side}_{strict}" for side in SIDES for strict in STRICT)
+#: Strictnesses, in the order of the tables and of a tier's lookups.
+EXACT, TONELESS, LOOSE = 0, 1, 2
+#: Granularities, in rank order inside a tier.
+WHOLE, WORD, PAIR, EXAMPLE, EXAMPLE_PAIR = range(5)
+#: Slots: granularity × side. Even slots are the headword side, odd ones Vietnamese.
+HW_WHOLE, VI_WHOLE, HW_WORD, VI_WORD, HW_PAIR, VI_PAIR = range(6)
+HW_EXAMPLE, VI_EXAMPLE, HW_EXAMPLE_PAIR, VI_EXAMPLE_PAIR = range(6, 10)
+N_SLOTS = 10
 #: Separators inside the ``lookup`` column. Stored text holds neither (``normalize.clean``
 #: turns all white space into single spaces), so no part or key contains one.
 FIELD_SEP, KEY_SEP = "\t", "\n"
-WHOLE, WORD, PAIR, EXAMPLE, EXAMPLE_PAIR = "=", "", "+", "@", "@+"
 # Fuzzy: words shorter than this are not corrected (too many neighbours to mean anything).
 MIN_FUZZY_LEN = 3
 # Words at least this long tolerate two edits; shorter ones one.
 LONG_WORD = 8
-
-
-def term(lang: str, marker: str, key: str) -> str:
-    return f"{lang}:{marker}{key}"
-
-
-def phrase_terms(lang: str, keys: list[str]) -> list[str]:
-    """Terms that find texts containing ``keys`` as consecutive words: the adjacent pairs,
-    or the word itself when there is only one.
-
-    >>> phrase_terms("hre", ["mat", "troi", "do"]), phrase_terms("hre", ["mat"])
-    (['hre:+mat troi', 'hre:+troi do'], ['hre:mat'])
-    """
-    if len(keys) == 1:
-        return [term(lang, WORD, keys[0])]
-    return [term(lang, PAIR, f"{a} {b}") for a, b in zip(keys, keys[1:])]
 
 
 def max_distance(word: str) -> int:
@@ -123,96 +112,74 @@ def text_keys(text: str, rules: Rules | None) -> tuple[normalize.Keys, tuple[nor
 
 @lru_cache(maxsize=100_000)
 def _text_terms(lang: str, text: str, rules: Rules | None, example: bool
-                ) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
-    """The keys of one text, one tuple per strictness (``STRICT`` order), and its loose
-    words (none for an example). Cached: short glosses (``con chó``, ``nước``) recur in
-    thousands of entries.
+                ) -> tuple[tuple[int, int, str], ...]:
+    """The keys of one text as (strictness, granularity, key). Cached: short glosses
+    (``con chó``, ``nước``) recur in thousands of entries.
 
-    >>> _text_terms("hre", "Con chó", None, False)
-    ((('hre:=con chó', 'hre:con', 'hre:chó', 'hre:+con chó'), \
-('hre:=con cho', 'hre:con', 'hre:cho', 'hre:+con cho'), \
-('hre:=con cho', 'hre:con', 'hre:cho', 'hre:+con cho')), ('con', 'cho'))
+    >>> _text_terms("hre", "Con chó", None, False)[:4]
+    ((0, 0, 'hre:con chó'), (1, 0, 'hre:con cho'), (2, 0, 'hre:con cho'), (0, 1, 'hre:con'))
+    >>> [t for t in _text_terms("hre", "Con chó", None, True) if t[1] == EXAMPLE_PAIR]
+    [(2, 4, 'hre:con cho')]
     """
     whole, words = text_keys(text, rules)
     if not whole.loose:
-        return ((), (), ()), ()
-    out: tuple[list[str], list[str], list[str]] = ([], [], [])
+        return ()
+    out: list[tuple[int, int, str]] = []
     if not example:
-        for keys, key in zip(out, whole):
-            keys.append(term(lang, WHOLE, key))
-    marker = EXAMPLE if example else WORD
+        out += [(strict, WHOLE, f"{lang}:{key}") for strict, key in enumerate(whole)]
+    granularity = EXAMPLE if example else WORD
     for wk in words:
         if wk.loose:
-            for keys, key in zip(out, wk):
-                keys.append(term(lang, marker, key))
+            out += [(strict, granularity, f"{lang}:{key}") for strict, key in enumerate(wk)]
     for a, b in zip(words, words[1:]):
         if example:
-            out[2].append(term(lang, EXAMPLE_PAIR, f"{a.loose} {b.loose}"))
-            continue
-        for keys, key_a, key_b in zip(out, a, b):
-            keys.append(term(lang, PAIR, f"{key_a} {key_b}"))
-    loose_words = () if example else tuple(w.loose for w in words)
-    return tuple(tuple(k) for k in out), loose_words
-
-
-def _add_text(lang: str, text: str, rules: Rules | None, fields: dict[str, set[str]], side: str,
-              example: bool, loose_words: set[str]) -> None:
-    keys, words = _text_terms(lang, text, rules, example)
-    for strict, found in zip(STRICT, keys):
-        if found:
-            fields[f"{side}_{strict}"].update(found)
-    loose_words.update(words)
+            out.append((LOOSE, EXAMPLE_PAIR, f"{lang}:{a.loose} {b.loose}"))
+        else:
+            out += [(strict, PAIR, f"{lang}:{ka} {kb}") for strict, (ka, kb) in enumerate(zip(a, b))]
+    return tuple(out)
 
 
 class Lookup(NamedTuple):
     """A document's ``lookup`` column value, decoded."""
 
     hit: tuple[str, str, str]  # public id, language, headword: what a hit shows
-    words: tuple[str, str]  # each side's loose words, space-separated
-    keys: tuple[tuple[str, list[str]], ...]  # (key field, keys), non-empty fields only
+    keys: tuple[tuple[int, int, list[str]], ...]  # (strictness, slot, keys), non-empty only
 
 
-def encode_lookup(hit: tuple[str, str, str], words: tuple[str, str],
-                  fields: dict[str, set[str]]) -> bytes:
+def encode_lookup(hit: tuple[str, str, str], blocks: Sequence[set[str]]) -> bytes:
     """The ``lookup`` column value: what ``tables`` needs of a document, in one read.
+    ``blocks[strictness * N_SLOTS + slot]`` holds the keys of that strictness and slot.
 
-    >>> raw = encode_lookup(("hre-1", "hre", "ʼbăh"), ("bah", "con"),
-    ...                     {"hw_x": {"hre:=ʼbăh"}, "vi_l": {"hre:con", "hre:=con"}})
-    >>> decode_lookup(raw)
-    Lookup(hit=('hre-1', 'hre', 'ʼbăh'), words=('bah', 'con'), \
-keys=(('hw_x', ['hre:=ʼbăh']), ('vi_l', ['hre:=con', 'hre:con'])))
+    >>> blocks = [set() for _ in range(3 * N_SLOTS)]
+    >>> blocks[HW_WHOLE] |= {"hre:ʼbăh"}; blocks[LOOSE * N_SLOTS + VI_WORD] |= {"hre:con", "hre:cai"}
+    >>> decode_lookup(encode_lookup(("hre-1", "hre", "ʼbăh"), blocks))
+    Lookup(hit=('hre-1', 'hre', 'ʼbăh'), keys=((0, 0, ['hre:ʼbăh']), (2, 3, ['hre:cai', 'hre:con'])))
     """
-    blocks = (KEY_SEP.join(sorted(fields.get(name, ()))) for name in KEY_FIELDS)
-    return FIELD_SEP.join([*hit, *words, *blocks]).encode()
+    return FIELD_SEP.join([*hit, *(KEY_SEP.join(sorted(keys)) for keys in blocks)]).encode()
 
 
 def decode_lookup(raw: bytes) -> Lookup:
-    doc_id, lang, headword, hw_words, vi_words, *blocks = raw.decode("utf-8").split(FIELD_SEP)
-    return Lookup((doc_id, lang, headword), (hw_words, vi_words),
-                  tuple((name, block.split(KEY_SEP))
-                        for name, block in zip(KEY_FIELDS, blocks) if block))
+    doc_id, lang, headword, *blocks = raw.decode("utf-8").split(FIELD_SEP)
+    return Lookup((doc_id, lang, headword),
+                  tuple((i // N_SLOTS, i % N_SLOTS, block.split(KEY_SEP))
+                        for i, block in enumerate(blocks) if block))
 
 
 def make_document(doc: dict, rules: Rules | None) -> dict:
     """The Whoosh document (field name → value) for one entry dict."""
     lang = doc["lang"]
-    fields: dict[str, set[str]] = {name: set() for name in KEY_FIELDS}
+    blocks: list[set[str]] = [set() for _ in range(3 * N_SLOTS)]
     variants = list(doc.get("variants", ()))
     glosses = list(doc.get("glosses", ()))
-    hw_words: set[str] = set()
-    vi_words: set[str] = set()
-    for text in [doc["headword"], *variants]:
-        _add_text(lang, text, rules, fields, "hw", False, hw_words)
-    for text in glosses:
-        _add_text(lang, text, rules, fields, "vi", False, vi_words)
+    texts = [(0, t, False) for t in (doc["headword"], *variants)] + [(1, t, False) for t in glosses]
     for text, translation in doc.get("examples", ()):
-        _add_text(lang, text, rules, fields, "hw", True, hw_words)
-        _add_text(lang, translation, rules, fields, "vi", True, vi_words)
+        texts += [(0, text, True), (1, translation, True)]
+    for side, text, example in texts:
+        for strict, granularity, key in _text_terms(lang, text, rules, example):
+            blocks[strict * N_SLOTS + 2 * granularity + side].add(key)
     return dict(
         id=doc["id"], updated=doc.get("updated", ""), texts=(doc["headword"], variants, glosses),
-        # The loose words are what a multi-word prefix or typo is checked against.
-        lookup=encode_lookup((doc["id"], lang, doc["headword"]),
-                             (" ".join(sorted(hw_words)), " ".join(sorted(vi_words))), fields))
+        lookup=encode_lookup((doc["id"], lang, doc["headword"]), blocks))
 
 
 # From this many entries on, a rebuild computes documents in a worker process while the

@@ -30,23 +30,24 @@ from itertools import islice
 from typing import NamedTuple
 
 from . import normalize
-from .documents import MIN_FUZZY_LEN, SIDES, max_distance, word_keys
-from .orthography import Rules
-from .tables import (
+from .documents import (
     HW_EXAMPLE,
     HW_EXAMPLE_PAIR,
     HW_PAIR,
     HW_WHOLE,
     HW_WORD,
+    MIN_FUZZY_LEN,
+    SIDES,
     VI_EXAMPLE,
     VI_EXAMPLE_PAIR,
     VI_PAIR,
     VI_WHOLE,
     VI_WORD,
-    TableView,
-    collect,
-    slot_docs,
+    max_distance,
+    word_keys,
 )
+from .orthography import Rules
+from .tables import TableView, collect, slot_docs
 from .typing_decode import typing_candidates
 from .vocabulary import Vocabulary
 

@@ -45,7 +45,8 @@ LOCK = "write.lock"
 # 2: postings are no longer stored inline in the term dictionary — whoosh3 3.54.0 writes
 # inline postings but cannot merge them (``PostingPool.add`` asserts bytes and gets "")
 # once five small segments are merged, which stopped the index after a few edits.
-FORMAT = "2"
+# 3: the lookup column holds one block of keys per (strictness, slot) and no word lists.
+FORMAT = "3"
 FORMAT_FILE = "FORMAT"
 
 

@@ -10,7 +10,7 @@ deletions, unique ids, merging, and the documents' stored data.
 Layout: one table per strictness (exact, toneless, loose). A table maps a text key with its
 language (``hre:con chó``) to a *row*: every place that text occurs, as a list
 ``[slot, docs, slot, docs, …]``, where a slot says which side and which granularity
-(``SLOTS``: the whole headword or gloss, one word of it, two adjacent words, a word or pair
+(``documents``: the whole headword or gloss, one word of it, two adjacent words, a word or pair
 of an example) and ``docs`` is a document number or an ascending list. Most texts occur
 once (a headword, a rare pair): their row is the single int ``doc << 4 | slot``, which
 saves a list per key (millions at 100,000 entries). ``slot_docs`` and ``collect`` read
@@ -34,21 +34,12 @@ from collections.abc import Iterator, Sequence
 
 from whoosh.reading import IndexReader
 
-from .documents import EXAMPLE, EXAMPLE_PAIR, PAIR, SIDES, WHOLE, WORD, decode_lookup
-
-#: (side, granularity marker) → slot. Even slots are the headword side, odd ones Vietnamese.
-SLOTS = {(side, marker): 2 * rank + i
-         for rank, marker in enumerate((WHOLE, WORD, PAIR, EXAMPLE, EXAMPLE_PAIR))
-         for i, side in enumerate(SIDES)}
-HW_WHOLE, VI_WHOLE, HW_WORD, VI_WORD, HW_PAIR, VI_PAIR = range(6)
-HW_EXAMPLE, VI_EXAMPLE, HW_EXAMPLE_PAIR, VI_EXAMPLE_PAIR = range(6, 10)
-STRICTNESS = "xtl"  # exact, toneless, loose: the index of each table
-# Key markers, longest first (``@+`` before ``@``); a word key has none.
-_MARKERS = (EXAMPLE_PAIR, WHOLE, PAIR, EXAMPLE)
+from .documents import HW_WORD, LOOSE, N_SLOTS, VI_WORD, decode_lookup
 
 Row = int | list | tuple  # see the module docstring (() for a text that does not occur)
 _EMPTY: Row = ()
 _SLOT_BITS, _SLOT_MASK = 4, 15
+_LISTED = 6  # slots whose keys are listed: whole texts, words, pairs (not examples)
 
 
 def slot_docs(row: Row, slot: int) -> Sequence[int]:
@@ -81,52 +72,38 @@ def row_slots(row: Row) -> Sequence[int]:
     return (row & _SLOT_MASK,) if row.__class__ is int else row[::2]
 
 
-def split_key(key: str) -> tuple[str, str]:
-    """``hre:=con chó`` → (granularity marker, ``hre:con chó``): the document encoding's key
-    (``documents.term``) as a table key and its marker.
-
-    >>> split_key("hre:=con chó"), split_key("cua:@+a b"), split_key("hre:con")
-    (('=', 'hre:con chó'), ('@+', 'cua:a b'), ('', 'hre:con'))
-    """
-    cut = key.index(":") + 1
-    for marker in _MARKERS:
-        if key.startswith(marker, cut):
-            return marker, key[:cut] + key[cut + len(marker):]
-    return WORD, key
-
-
 class SegmentTables:
     """The lookup tables of one segment."""
 
     def __init__(self, reader: IndexReader) -> None:
         rows: tuple[dict[str, Row], ...] = ({}, {}, {})
         hits: list[tuple[str, str, str]] = []
-        slot_of = {f"{side}_{s}": (STRICTNESS.index(s), side) for side in SIDES for s in STRICTNESS}
-        parsed: dict[str, tuple[str, str]] = {}  # the same key recurs in thousands of documents
+        # The loose keys of each slot a prefix walk or the fuzzy map reads, each once
+        # (sorted on first use).
+        slot_keys: list[list[str]] = [[] for _ in range(N_SLOTS)]
         for doc, raw in enumerate(reader.column_reader("lookup")):
             lookup = decode_lookup(raw)
             hits.append(lookup.hit)
             packed = doc << _SLOT_BITS
-            for name, keys in lookup.keys:
-                strict, side = slot_of[name]
+            for strict, slot, keys in lookup.keys:
                 table = rows[strict]
-                for key in keys:
-                    split = parsed.get(key)
-                    if split is None:
-                        split = parsed[key] = split_key(key)
-                    marker, text = split
-                    slot = SLOTS[side, marker]
+                new_in_slot = slot_keys[slot].append if strict == LOOSE and slot < _LISTED else None
+                for text in keys:
                     row = table.get(text)
                     if row is None:
                         table[text] = packed | slot
                     elif row.__class__ is int:
-                        first = row >> _SLOT_BITS
-                        table[text] = ([slot, [first, doc]] if row & _SLOT_MASK == slot
-                                       else [row & _SLOT_MASK, first, slot, doc])
-                    else:
-                        _add(row, slot, doc)
+                        if row & _SLOT_MASK == slot:
+                            table[text] = [slot, [row >> _SLOT_BITS, doc]]
+                            continue
+                        table[text] = [row & _SLOT_MASK, row >> _SLOT_BITS, slot, doc]
+                    elif _add(row, slot, doc):
+                        continue
+                    if new_in_slot is not None:
+                        new_in_slot(text)
         self.rows = rows
         self.hits = hits
+        self._slot_keys = slot_keys
         self._sorted: dict[int, list[str]] = {}
         self._words: dict[int, frozenset[str]] = {}
         self._lock = threading.Lock()
@@ -135,14 +112,13 @@ class SegmentTables:
         """The loose keys that are a word of a headword/variant (``hw``) or gloss (``vi``),
         computed on first use: the fuzzy maps are refreshed after every edit, and only the
         new segment's words are new."""
-        slot = SLOTS[side, WORD]
+        slot = HW_WORD if side == "hw" else VI_WORD
         words = self._words.get(slot)
         if words is None:
             with self._lock:
                 words = self._words.get(slot)
                 if words is None:
-                    words = self._words[slot] = frozenset(
-                        text for text, row in self.rows[2].items() if slot in row_slots(row))
+                    words = self._words[slot] = frozenset(self._slot_keys[slot])
         return words
 
     def sorted_keys(self, slot: int) -> list[str]:
@@ -153,13 +129,15 @@ class SegmentTables:
             with self._lock:
                 keys = self._sorted.get(slot)
                 if keys is None:
-                    keys = self._sorted[slot] = sorted(
-                        text for text, row in self.rows[2].items() if slot in row_slots(row))
+                    keys = self._slot_keys[slot]
+                    keys.sort()  # in place: single_words reads it too (under the lock)
+                    self._sorted[slot] = keys
         return keys
 
 
-def _add(row: list, slot: int, doc: int) -> None:
-    """Add a (later, so larger) document to ``slot`` of a list row."""
+def _add(row: list, slot: int, doc: int) -> bool:
+    """Add a (later, so larger) document to ``slot`` of a list row; True if the row had
+    the slot already."""
     for i in range(0, len(row), 2):
         if row[i] == slot:
             docs = row[i + 1]
@@ -167,8 +145,9 @@ def _add(row: list, slot: int, doc: int) -> None:
                 row[i + 1] = [docs, doc]
             else:
                 docs.append(doc)
-            return
+            return True
     row += (slot, doc)
+    return False
 
 
 class TableView:

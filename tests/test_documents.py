@@ -5,7 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from search_index import make_document, make_documents
-from search_index.documents import decode_lookup
+from search_index.documents import (
+    EXACT,
+    HW_WORD,
+    LOOSE,
+    VI_EXAMPLE_PAIR,
+    VI_PAIR,
+    VI_WHOLE,
+    VI_WORD,
+    decode_lookup,
+)
 from search_index.orthography import load_rules
 
 RULES = load_rules(Path(__file__).resolve().parent.parent / "data" / "orthography")
@@ -22,10 +31,11 @@ def test_a_worker_process_makes_the_same_documents_in_the_same_order():
     assert list(make_documents(DOCS, RULES)) == here  # few entries: no worker
 
 
-def test_the_lookup_column_holds_hit_words_and_keys():
+def test_the_lookup_column_holds_hit_and_keys_per_strictness_and_slot():
     lookup = decode_lookup(make_document(DOCS[0], RULES["hre"])["lookup"])
     assert lookup.hit == ("hre-1", "hre", "ʼbơ̆k zabok")
-    assert lookup.words[1].split() == ["binh", "cho", "con", "den", "hoa"]
-    keys = dict(lookup.keys)
-    assert "hre:=hòa bình" in keys["vi_x"] and "hre:+con chó" in keys["vi_x"]
-    assert "hre:@+chó chạy" not in keys["vi_x"] and "hre:@+cho chay" in keys["vi_l"]
+    keys = {(strict, slot): found for strict, slot, found in lookup.keys}
+    assert keys[LOOSE, VI_WORD] == ["hre:binh", "hre:cho", "hre:con", "hre:den", "hre:hoa"]
+    assert "hre:hòa bình" in keys[EXACT, VI_WHOLE] and "hre:con chó" in keys[EXACT, VI_PAIR]
+    assert (EXACT, VI_EXAMPLE_PAIR) not in keys and keys[LOOSE, VI_EXAMPLE_PAIR] == ["hre:cho chay"]
+    assert keys[LOOSE, HW_WORD] == ["hre:bok", "hre:zabok"]  # ʼbơ̆k, zabok; the variant zabŏk too

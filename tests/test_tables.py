@@ -11,17 +11,8 @@ import pytest
 from search_index import SearchIndex, make_document
 from search_index.orthography import load_rules
 from search_index.store import CHECK_INTERVAL
-from search_index.tables import (
-    HW_WHOLE,
-    SLOTS,
-    STRICTNESS,
-    VI_PAIR,
-    VI_WHOLE,
-    VI_WORD,
-    row_slots,
-    slot_docs,
-    split_key,
-)
+from search_index.documents import HW_WHOLE, VI_PAIR, VI_WHOLE, VI_WORD
+from search_index.tables import row_slots, slot_docs
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = load_rules(ROOT / "data" / "orthography")
@@ -42,11 +33,17 @@ def index(tmp_path):
     ix.close()
 
 
+MARKERS = {"=": 0, "": 1, "+": 2}  # whole text, word, pair
+
+
 def docs(view, field: str, key: str):
-    """The documents of a key as the documents encode it (``vi_l``, ``hre:=con chó``)."""
+    """The documents of a key written as ``vi_l`` + ``hre:=con chó`` (side and strictness;
+    ``=`` whole text, ``+`` pair, no mark one word)."""
     side, strict = field.split("_")
-    marker, text = split_key(key)
-    return view.postings(STRICTNESS.index(strict), SLOTS[side, marker], text)
+    lang, text = key.split(":", 1)
+    marker = text[:1] if text[:1] in "=+" else ""
+    slot = 2 * MARKERS[marker] + (side == "vi")
+    return view.postings("xtl".index(strict), slot, f"{lang}:{text[len(marker):]}")
 
 
 def ids(view, field: str, key: str) -> list[str]:

@@ -61,6 +61,8 @@ MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 8
 # Most keys a prefix walk reads (enough for 20 hits; a bound for one-letter prefixes).
 MAX_EXPANSION = 200
+# A prefix walk first reads this many keys at once; only a longer walk goes lazily.
+_PROBE = 16
 # Lists longer than this are merged lazily (``heapq.merge``) rather than sorted whole.
 _SMALL = 64
 
@@ -145,6 +147,11 @@ def _intersection(lists: list[Sequence[int]]) -> Sequence[int] | Iterator[int]:
     shortest, *others = sorted(lists, key=len)
     found = (d for d in shortest if all(_contains(o, d) for o in others))
     return list(found) if len(shortest) <= _SMALL else found
+
+
+def _text_order(key: str) -> tuple[str, str]:
+    """Keys of several languages in the order of their text (then of the language)."""
+    return key[key.index(":") + 1:], key
 
 
 def _contains(docs: Sequence[int], d: int) -> bool:
@@ -240,11 +247,23 @@ class _Lookup:
 
     # ---- prefix -----------------------------------------------------------------------
     def _walk(self, slot: int, prefixes: list[str], within: set[int] | None = None
-              ) -> Iterator[int]:
+              ) -> Iterable[int]:
         """Documents of the keys in ``slot`` starting with each prefix (one per language),
         key by key in the order of the text after the language tag (dictionary order of the
         matched text), at most MAX_EXPANSION keys per language; only those in ``within``
-        if given. Lazy: the walk stops when the hits are in hand."""
+        if given. A whole word or text typed out has few such keys: they are read at once;
+        otherwise the walk is lazy and stops when the hits are in hand."""
+        view = self.view
+        first = [view.prefix_list(slot, p, _PROBE) for p in prefixes]
+        if any(len(keys) == _PROBE for keys in first):
+            return self._walk_lazily(slot, prefixes, within)
+        keys = first[0] if len(first) == 1 else sorted([k for ks in first for k in ks], key=_text_order)
+        row = self.row
+        docs = [d for key in keys for d in slot_docs(row(2, key), slot)]
+        return docs if within is None else [d for d in docs if d in within]
+
+    def _walk_lazily(self, slot: int, prefixes: list[str], within: set[int] | None
+                     ) -> Iterator[int]:
         view, row = self.view, self.row
         if len(prefixes) == 1:
             keys: Iterable[str] = islice(view.prefix_keys(slot, prefixes[0]), MAX_EXPANSION)
@@ -301,10 +320,11 @@ class _Lookup:
             vocab, slot = self.vocab[side], _WORD_SLOT[side]
             near: list[tuple[int, str]] = []
             phrases: list[tuple[int, str, list[str]]] = []
+            single: dict[str, list[str]] = {}  # a word → the languages it is looked up in
             for lang, w in form.langs.items():
                 loose = [k.loose for k in w.words]
                 if len(loose) == 1:
-                    near += vocab.near(lang, loose[0], max_distance(loose[0]))
+                    single.setdefault(loose[0], []).append(lang)
                     continue
                 if self.found:
                     continue
@@ -315,6 +335,8 @@ class _Lookup:
                     for dist, word in vocab.near(lang, typo, max_distance(typo)):
                         if dist:
                             phrases.append((dist, lang, [*loose[:i], word[cut:], *loose[i + 1:]]))
+            for word, langs in single.items():
+                near += vocab.near_any(langs, word, max_distance(word))
             # Nearest words first; a word's documents are looked up only when it is reached.
             near.sort()
             row = self.row

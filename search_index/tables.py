@@ -31,6 +31,7 @@ import bisect
 import heapq
 import threading
 from collections.abc import Iterator, Sequence
+from itertools import islice
 
 from whoosh.reading import IndexReader
 
@@ -193,6 +194,19 @@ class TableView:
         if len(streams) == 1:
             return streams[0]
         return _distinct(heapq.merge(*streams))
+
+    def prefix_list(self, slot: int, prefix: str, limit: int) -> list[str]:
+        """The first ``limit`` keys of ``prefix_keys``, as a list."""
+        if len(self.leaves) == 1:
+            keys = self.leaves[0][0].sorted_keys(slot)
+            start = bisect.bisect_left(keys, prefix)
+            out = []
+            for key in keys[start:start + limit]:
+                if not key.startswith(prefix):
+                    break
+                out.append(key)
+            return out
+        return list(islice(self.prefix_keys(slot, prefix), limit))
 
     def hit(self, docnum: int) -> tuple[str, str, str]:
         """(public id, language, headword) of a document."""

@@ -8,12 +8,14 @@ a write only the words that appeared or disappeared are added or removed.
 
 A query word's own deletions are looked up in the map; every word found shares a variant
 with it and is then checked with the real (optimal string alignment) distance. Words are
-kept as lookup keys (``hre:tieng``), so a match can be looked up as it is.
+kept as lookup keys (``hre:tieng``), so a match can be looked up as it is; the variants
+carry no language, so one lookup serves a query in both languages.
 """
 from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Collection
 
 from .documents import MIN_FUZZY_LEN, deletes, edit_distance, max_distance
 from .tables import TableView
@@ -32,12 +34,14 @@ class Vocabulary:
         self._lock = threading.Lock()
 
     @staticmethod
-    def _variants(term: str) -> set[str]:
-        lang, _, word = term.partition(":")
+    def _variants(term: str) -> frozenset[str]:
+        """The deletion variants a word is filed under. Without the language: one lookup
+        per variant serves every language a query runs in."""
+        word = term[term.index(":") + 1:]
         if len(word) < MIN_FUZZY_LEN - 1:
-            return set()
+            return frozenset()
         dist = max_distance(word) if len(word) >= MIN_FUZZY_LEN else 0
-        return {f"{lang}:{v}" for v in deletes(word, dist) | {word}}
+        return deletes(word, dist) | {word}
 
     def refresh(self, view: TableView, generation: object) -> None:
         """Bring the map in step with ``view`` (cheap when little changed)."""
@@ -59,13 +63,20 @@ class Vocabulary:
 
     def near(self, lang: str, word: str, dist: int) -> list[tuple[int, str]]:
         """Indexed words of ``lang`` within ``dist`` edits of ``word``: (distance, term)."""
+        return self.near_any((lang,), word, dist)
+
+    def near_any(self, langs: Collection[str], word: str, dist: int) -> list[tuple[int, str]]:
+        """Indexed words of any of ``langs`` within ``dist`` edits of ``word``, nearest
+        first: (distance, term)."""
         if len(word) < MIN_FUZZY_LEN:
             return []
         found: dict[str, int] = {}
         with self._lock:
             variants = self.variants
             for v in (word, *deletes(word, dist)):
-                for term in variants.get(f"{lang}:{v}", ()):
+                for term in variants.get(v, ()):
                     if term not in found:
-                        found[term] = edit_distance(word, term[len(lang) + 1 :], dist)
+                        cut = term.index(":")
+                        found[term] = (edit_distance(word, term[cut + 1:], dist)
+                                       if term[:cut] in langs else dist + 1)
         return sorted((d, t) for t, d in found.items() if d <= dist)

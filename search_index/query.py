@@ -31,13 +31,16 @@ from typing import NamedTuple
 
 from . import normalize
 from .documents import (
+    EXACT,
     HW_EXAMPLE,
     HW_EXAMPLE_PAIR,
     HW_PAIR,
     HW_WHOLE,
     HW_WORD,
+    LOOSE,
     MIN_FUZZY_LEN,
     SIDES,
+    TONELESS,
     VI_EXAMPLE,
     VI_EXAMPLE_PAIR,
     VI_PAIR,
@@ -52,7 +55,7 @@ from .typing_decode import typing_candidates
 from .vocabulary import Vocabulary
 
 TIERS = ("exact", "tone", "loose", "prefix", "fuzzy")
-STRICT = {"exact": 0, "tone": 1, "loose": 2}
+STRICT = {"exact": EXACT, "tone": TONELESS, "loose": LOOSE}
 SIDE_NAMES = {"hw": "headword", "vi": "vi"}
 # Fuzzy runs only when the stricter tiers found fewer hits than this.
 THIN = 3
@@ -223,7 +226,7 @@ class _Lookup:
         strict = STRICT[tier]
         # A text with the query's exact or toneless key has its loose key too: where the
         # loose lookups find nothing (a typo, a prefix), the stricter ones are skipped.
-        if strict < 2 and not any(self._steps(form, 2)):
+        if strict != LOOSE and not any(self._steps(form, LOOSE)):
             return
         for rank, lists in enumerate(self._steps(form, strict)):
             if lists:
@@ -259,7 +262,7 @@ class _Lookup:
             return self._walk_lazily(slot, prefixes, within)
         keys = first[0] if len(first) == 1 else sorted([k for ks in first for k in ks], key=_text_order)
         row = self.row
-        docs = [d for key in keys for d in slot_docs(row(2, key), slot)]
+        docs = [d for key in keys for d in slot_docs(row(LOOSE, key), slot)]
         return docs if within is None else [d for d in docs if d in within]
 
     def _walk_lazily(self, slot: int, prefixes: list[str], within: set[int] | None
@@ -272,7 +275,7 @@ class _Lookup:
                 ((k[k.index(":") + 1:], k) for k in islice(view.prefix_keys(slot, p), MAX_EXPANSION))
                 for p in prefixes)))
         for key in keys:
-            docs = slot_docs(row(2, key), slot)
+            docs = slot_docs(row(LOOSE, key), slot)
             yield from docs if within is None else (d for d in docs if d in within)
 
     def prefix_tier(self, form: _Form) -> None:
@@ -302,7 +305,7 @@ class _Lookup:
                 within = None
                 if len(loose) > 2:
                     complete: list[list] = [[]]
-                    self.phrase(2, lang, loose[:-1], {slot: 0}, complete)
+                    self.phrase(LOOSE, lang, loose[:-1], {slot: 0}, complete)
                     within = {d for docs in complete[0] for d in docs}
                     if not within:
                         continue
@@ -340,7 +343,7 @@ class _Lookup:
             # Nearest words first; a word's documents are looked up only when it is reached.
             near.sort()
             row = self.row
-            self.add((d for _, t in near for d in slot_docs(row(2, t), slot)), "fuzzy", side,
+            self.add((d for _, t in near for d in slot_docs(row(LOOSE, t), slot)), "fuzzy", side,
                      form.typed_as)
             phrases.sort()
             pair = {_PAIR_SLOT[side]: 0}
@@ -348,7 +351,7 @@ class _Lookup:
                 if self.full:
                     return
                 found: list[list] = [[]]
-                self.phrase(2, lang, keys, pair, found)
+                self.phrase(LOOSE, lang, keys, pair, found)
                 for docs in found[0]:
                     self.add(docs, "fuzzy", side, form.typed_as)
             if self.full:
@@ -381,7 +384,7 @@ class _Lookup:
 
     def _display_form(self, side: str, lang: str, word_term: str, rules: Rules | None) -> str | None:
         """The word as written (with its marks) in the first entry that has it."""
-        docs = slot_docs(self.row(2, word_term), _WORD_SLOT[side])
+        docs = slot_docs(self.row(LOOSE, word_term), _WORD_SLOT[side])
         if not docs:
             return None
         headword, variants, glosses = self.view.stored_fields(docs[0])["texts"]

@@ -184,6 +184,7 @@ class _Lookup:
                  vocabularies: Callable[[], dict[str, Vocabulary]]) -> None:
         self.view = view
         self.row = view.row
+        self.deleted = view.deleted  # rows list deleted documents; hits never do
         self.wanted = limit + 1  # one extra tells us there is more
         self.found: dict[int, tuple[str, str, str | None]] = {}
         self.full = False
@@ -199,10 +200,10 @@ class _Lookup:
         return self._vocab
 
     def add(self, docnums: Iterable[int], tier: str, side: str, typed: str | None) -> None:
-        found = self.found
+        found, deleted = self.found, self.deleted
         value = (tier, side, typed)
         for docnum in docnums:
-            if docnum not in found:
+            if docnum not in found and docnum not in deleted:
                 found[docnum] = value
                 if len(found) >= self.wanted:
                     self.full = True
@@ -384,7 +385,7 @@ class _Lookup:
 
     def _display_form(self, side: str, lang: str, word_term: str, rules: Rules | None) -> str | None:
         """The word as written (with its marks) in the first entry that has it."""
-        docs = slot_docs(self.row(LOOSE, word_term), _WORD_SLOT[side])
+        docs = self.view.postings(LOOSE, _WORD_SLOT[side], word_term)
         if not docs:
             return None
         headword, variants, glosses = self.view.stored_fields(docs[0])["texts"]

@@ -31,7 +31,6 @@ import bisect
 import heapq
 import threading
 from collections.abc import Iterator, Sequence
-from itertools import islice
 
 from whoosh.reading import IndexReader
 
@@ -159,31 +158,37 @@ class TableView:
         self.leaves = list(leaves)
         self.offsets = [offset for _, offset, _ in self.leaves]
         self.searcher = searcher  # for stored fields (suggestions only)
-        # The common case, a freshly built index: one segment, nothing deleted. Its rows
-        # are used as they are.
-        self._direct = (self.leaves[0][0].rows if len(self.leaves) == 1 and not self.leaves[0][2]
-                        and not self.leaves[0][1] else None)
+        #: Deleted documents (global numbers). Rows still list them: a search skips them
+        #: as it collects hits, so no row is copied to filter a few out of thousands.
+        self.deleted = frozenset(offset + d for _, offset, deleted in self.leaves for d in deleted)
+        # The common case: one segment (a freshly built or merged index). Its rows are used
+        # as they are.
+        self._direct = (self.leaves[0][0].rows if len(self.leaves) == 1 and not self.leaves[0][1]
+                        else None)
 
     def row(self, strict: int, key: str) -> Row:
         """Every place the text ``key`` (``hre:con chó``) occurs at strictness ``strict``
-        (0 exact, 1 toneless, 2 loose), live documents only (read with ``slot_docs`` or
-        ``collect``)."""
+        (0 exact, 1 toneless, 2 loose), read with ``slot_docs`` or ``collect``. Deleted
+        documents are included (``deleted``)."""
         if self._direct is not None:
             return self._direct[strict].get(key, _EMPTY)
+        found = [(row, offset) for tables, offset, _ in self.leaves
+                 if (row := tables.rows[strict].get(key)) is not None]
+        if not found:
+            return _EMPTY
+        if len(found) == 1 and not found[0][1]:
+            return found[0][0]  # only in the first (large) segment: no copy
         merged: dict[int, list[int]] = {}
-        for tables, offset, deleted in self.leaves:
-            row = tables.rows[strict].get(key)
-            if row is None:
-                continue
+        for row, offset in found:  # segments are in document order
             for slot in row_slots(row):
-                docs = [offset + d for d in slot_docs(row, slot) if d not in deleted]
-                if docs:
-                    merged.setdefault(slot, []).extend(docs)  # segments are in order
+                docs = slot_docs(row, slot)
+                merged.setdefault(slot, []).extend([offset + d for d in docs] if offset else docs)
         return [x for slot, docs in merged.items() for x in (slot, docs)]
 
     def postings(self, strict: int, slot: int, key: str) -> Sequence[int]:
         """Live documents where ``key`` occurs in ``slot``, ascending."""
-        return slot_docs(self.row(strict, key), slot)
+        docs = slot_docs(self.row(strict, key), slot)
+        return [d for d in docs if d not in self.deleted] if self.deleted else docs
 
     def prefix_keys(self, slot: int, prefix: str) -> Iterator[str]:
         """Loose keys occurring in ``slot`` that start with ``prefix``, in order, each once."""
@@ -196,17 +201,14 @@ class TableView:
         return _distinct(heapq.merge(*streams))
 
     def prefix_list(self, slot: int, prefix: str, limit: int) -> list[str]:
-        """The first ``limit`` keys of ``prefix_keys``, as a list."""
-        if len(self.leaves) == 1:
-            keys = self.leaves[0][0].sorted_keys(slot)
-            start = bisect.bisect_left(keys, prefix)
-            out = []
-            for key in keys[start:start + limit]:
-                if not key.startswith(prefix):
-                    break
-                out.append(key)
-            return out
-        return list(islice(self.prefix_keys(slot, prefix), limit))
+        """The first ``limit`` keys of ``prefix_keys``, as a list (each segment's first
+        ``limit`` hold the first ``limit`` of all)."""
+        found = [_first_prefixed(tables.sorted_keys(slot), prefix, limit)
+                 for tables, _, _ in self.leaves]
+        found = [keys for keys in found if keys]
+        if len(found) <= 1:
+            return found[0] if found else []
+        return sorted({key for keys in found for key in keys})[:limit]
 
     def hit(self, docnum: int) -> tuple[str, str, str]:
         """(public id, language, headword) of a document."""
@@ -235,6 +237,16 @@ def _distinct(keys: Iterator[str]) -> Iterator[str]:
         if key != last:
             yield key
             last = key
+
+
+def _first_prefixed(keys: list[str], prefix: str, limit: int) -> list[str]:
+    start = bisect.bisect_left(keys, prefix)
+    out = []
+    for key in keys[start:start + limit]:
+        if not key.startswith(prefix):
+            break
+        out.append(key)
+    return out
 
 
 def _while_prefixed(keys: list[str], start: int, prefix: str) -> Iterator[str]:

@@ -73,6 +73,10 @@ def test_postings_span_segments_and_skip_deleted_documents(index):
     assert list(found) == sorted(found)
     assert ids(view, "vi_l", "hre:con") == ["hre-1", "hre-4"]
     assert ids(view, "hw_x", "hre:=zabu") == []  # deleted: its keys linger, unseen
+    # A row still lists the deleted document (no copy to filter it out); searches skip it.
+    assert view.row(2, "hre:con meo") and view.deleted
+    assert index.search("con mèo", ["hre"], RULES).hits == []
+    assert [h.id for h in index.search("con", ["hre"], RULES).hits] == ["hre-1", "hre-4"]
     assert view.hit(docs(view, "hw_l", "hre:=zazo")[0]) == ("hre-4", "hre", "zazo")
 
 
@@ -94,6 +98,8 @@ def test_prefix_keys_merge_segments_in_order_each_key_once(index):
     keys = list(index.view().prefix_keys(HW_WHOLE, "hre:zab"))
     assert keys == ["hre:zabok", "hre:zabu"]
     assert list(index.view().prefix_keys(HW_WHOLE, "hre:zz")) == []
+    assert index.view().prefix_list(HW_WHOLE, "hre:zab", 5) == keys  # the eager form
+    assert index.view().prefix_list(HW_WHOLE, "hre:za", 2) == ["hre:zabok", "hre:zabu"]
     assert list(index.view().prefix_keys(VI_WORD, "hre:c")) == ["hre:cay", "hre:cho", "hre:con"]
 
 

@@ -38,6 +38,7 @@ from lexicon_gen import KINDS, LANGS, Query, Vocabulary, generate_lexicon, gener
 from search_index import SearchIndex, make_documents, normalize, search  # noqa: E402
 from search_index.collation import sort_key  # noqa: E402
 from search_index.orthography import load_rules  # noqa: E402
+from search_index.query import Search  # noqa: E402
 
 # search() grew a ``vocabularies`` argument (the process-wide fuzzy maps that
 # ``SearchIndex.search`` passes); without it each fuzzy query would rebuild the maps.
@@ -195,6 +196,24 @@ def run_ours(view, rules, queries: list[Query], id_to_index: dict[str, int],
     return run
 
 
+def run_stages(view, queries: list[Query], rules, id_to_index: dict[str, int],
+               vocabularies=None) -> tuple[dict[str, list[int]], list[list[int]]]:
+    """Our search again, each stage of ``Search.STAGES`` timed on its own: (ns per stage per
+    query, hits per query). The hits must equal those of ``run_ours``: the same code ran."""
+    times: dict[str, list[int]] = {stage: [] for stage in Search.STAGES}
+    hits = []
+    langs = list(LANGS)
+    clock = time.perf_counter_ns
+    for q in queries:
+        run = Search(view, q.text, langs, rules, LIMIT, vocabularies)
+        for stage in Search.STAGES:
+            t = clock()
+            getattr(run, stage)()
+            times[stage].append(clock() - t)
+        hits.append([id_to_index[h.id] for h in run.results.hits])
+    return times, hits
+
+
 def run_fts5(con: sqlite3.Connection, queries: list[Query]) -> Run:
     run = Run()
     sql = "SELECT rowid FROM lex WHERE lex MATCH ? LIMIT %d" % LIMIT
@@ -286,7 +305,7 @@ def run_benchmark(args) -> dict:
         run_ours(view, rules, warm, id_to_index, vocab_fn)
         run_fts5(con, warm)
         run_dict(dix, warm)
-        results: dict[str, dict] = {"ours": {}, "fts5": {}, "dict": {}}
+        results: dict[str, dict] = {"ours": {}, "fts5": {}, "dict": {}, "stages": {}}
         slowest: dict[str, list[tuple[float, str]]] = {}
         for kind in KINDS:
             qs = queries[kind]
@@ -296,6 +315,9 @@ def run_benchmark(args) -> dict:
                                    reverse=True)[: args.slowest]
             results["fts5"][kind] = summarize(run_fts5(con, qs), qs, vocab)
             results["dict"][kind] = summarize(run_dict(dix, qs), qs, vocab)
+            times, hits = run_stages(view, qs, rules, id_to_index, vocab_fn)
+            results["stages"][kind] = {stage: statistics.median(ns) / 1e3 for stage, ns in times.items()}
+            results["stages"][kind]["same_hits"] = hits == r.hits
             print(f"  {kind}: ours median {results['ours'][kind]['median_ms']:.3f} ms",
                   file=sys.stderr, flush=True)
         gc.unfreeze()
@@ -385,6 +407,17 @@ def report(fig: dict) -> str:
                           sorted(o["top_tier"].items(), key=lambda kv: -kv[1]))
         lines.append(f"{kind:<9}{_rate(o):>9}{_rate(o, 'must_hit'):>9}"
                      f"{'' if n is None else n:>7}{_rate(o, 'answered'):>9}{fts_hit}{dict_hit}   {tiers}")
+    lines += [
+        "",
+        "where ours spends its time: median µs of each stage (Search.STAGES), timed apart in a",
+        "second pass over the same queries; fts5 = FTS5's median for the whole query",
+        f"{'kind':<9}" + "".join(f"{stage:>9}" for stage in Search.STAGES) + f"{'fts5':>9}",
+    ]
+    for kind in KINDS:
+        st = res["stages"][kind]
+        lines.append(f"{kind:<9}" + "".join(f"{st[stage]:9.1f}" for stage in Search.STAGES)
+                     + f"{1e3 * res['fts5'][kind]['median_ms']:9.1f}"
+                     + ("" if st["same_hits"] else "   WARNING: hits differ from the timed run"))
     lines += ["", "slowest queries (ours)"]
     for kind, rows in fig["slowest_ours"].items():
         lines.append(f"  {kind:<9}" + "   ".join(f"{ms:.2f} ms {text!r}" for ms, text in rows))

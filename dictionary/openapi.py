@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 description of the JSON API (served at /api/v1/openapi.json)."""
 from __future__ import annotations
 
-TIERS = ["exact", "tone", "loose", "prefix", "fuzzy"]
+from search_index.query import TIERS
 
 
 def _error() -> dict:
@@ -79,7 +79,7 @@ def spec(server: str) -> dict:
                         "form_kind": {"enum": ["phonetic", "orthographic"]},
                         "senses": {"type": "array", "items": {"$ref": "#/components/schemas/Sense"}},
                         "match": {"type": "object", "properties": {
-                            "tier": {"enum": TIERS},
+                            "tier": {"enum": list(TIERS)},
                             "side": {"enum": ["headword", "vi"]},
                             "typed_as": nullable_text}},
                         "url": text}},

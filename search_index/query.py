@@ -54,8 +54,8 @@ from .tables import TableView, collect, slot_docs
 from .typing_decode import typing_candidates
 from .vocabulary import Vocabulary
 
-TIERS = ("exact", "tone", "loose", "prefix", "fuzzy")
-STRICT = {"exact": EXACT, "tone": TONELESS, "loose": LOOSE}
+TIERS = ("exact", "tone", "loose", "prefix", "fuzzy")  # in rank order
+STRICT = {"exact": EXACT, "tone": TONELESS, "loose": LOOSE}  # the first three, in order
 SIDE_NAMES = {"hw": "headword", "vi": "vi"}
 # Fuzzy runs only when the stricter tiers found fewer hits than this.
 THIN = 3
@@ -177,20 +177,71 @@ _WORD_SLOT = {"hw": HW_WORD, "vi": VI_WORD}
 _PAIR_SLOT = {"hw": HW_PAIR, "vi": VI_PAIR}
 
 
-class _Lookup:
-    """One search: the hits so far (document → (tier, side, typed)), in rank order."""
+class Search:
+    """One search, run as its stages in order (``STAGES``); ``search`` runs them all. The
+    benchmark times the stages one by one (``bench/search_bench.py``). ``found`` holds the
+    hits so far (document → (tier, side, typed)), in rank order."""
 
-    def __init__(self, view: TableView, limit: int,
-                 vocabularies: Callable[[], dict[str, Vocabulary]]) -> None:
+    #: Each stage is a method without arguments; a stage after a full page does nothing.
+    STAGES = ("prepare", "strict", "prefix", "fuzzy", "finish")
+
+    def __init__(self, view: TableView, query: str, langs: Sequence[str],
+                 rules: dict[str, Rules], limit: int = 20,
+                 vocabularies: Callable[[], dict[str, Vocabulary]] | None = None) -> None:
         self.view = view
         self.row = view.row
         self.deleted = view.deleted  # rows list deleted documents; hits never do
-        self.wanted = limit + 1  # one extra tells us there is more
+        self.query, self.langs, self.rules = query, langs, rules
+        self.limit = max(1, limit)
+        self.wanted = self.limit + 1  # one extra tells us there is more
+        self.forms: list[_Form] = []
+        self.results = Results(query="")
         self.found: dict[int, tuple[str, str, str | None]] = {}
         self.full = False
-        self._vocabularies = vocabularies
+        self._vocabularies = vocabularies or (lambda: fresh_vocabularies(view))
         self._vocab: dict[str, Vocabulary] | None = None
         self._computed: dict[tuple[int, int], list[list[Sequence[int]]]] = {}
+
+    # ---- the stages -------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Clean the query and read it: as typed, and as Telex/VNI typing if it reads so."""
+        text = normalize.clean(self.query[: MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS]
+        self.results.query = text
+        if self.langs:
+            self.forms = _prepare(text, self.langs, self.rules)
+
+    def strict(self) -> None:
+        """The exact, tone and loose tiers, each for every reading of the query."""
+        for tier in STRICT:
+            for form in self.forms:
+                if self.full:
+                    return
+                self.strict_tier(tier, form)
+
+    def prefix(self) -> None:
+        """Fill the page with completions of what was typed."""
+        for form in self.forms:
+            if self.full:
+                return
+            self.prefix_tier(form)
+
+    def fuzzy(self) -> None:
+        """Typos, only when the stricter tiers found fewer than ``THIN`` hits."""
+        if len(self.found) >= THIN:
+            return
+        for form in self.forms:
+            if self.full:
+                return
+            self.fuzzy_tier(form)
+
+    def finish(self) -> None:
+        """The page of hits, and suggestions when there is none."""
+        hit, new = self.view.hit, tuple.__new__
+        self.results.hits = [new(Hit, (*hit(d), tier, SIDE_NAMES[side], typed))
+                             for d, (tier, side, typed) in islice(self.found.items(), self.limit)]
+        self.results.more = len(self.found) > self.limit
+        if not self.results.hits and self.forms:
+            self.results.suggestions = self.suggestions(self.forms, self.rules)
 
     @property
     def vocab(self) -> dict[str, Vocabulary]:
@@ -409,32 +460,7 @@ def search(view: TableView, query: str, langs: Sequence[str], rules: dict[str, R
            limit: int = 20,
            vocabularies: Callable[[], dict[str, Vocabulary]] | None = None) -> Results:
     """Tiered lookup; never raises on any query text."""
-    limit = max(1, limit)
-    text = normalize.clean(query[: MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS]
-    results = Results(query=text)
-    forms = _prepare(text, langs, rules) if langs else []
-    if not forms:
-        return results
-    look = _Lookup(view, limit, vocabularies or (lambda: fresh_vocabularies(view)))
-    for tier in TIERS:
-        if tier == "fuzzy" and len(look.found) >= THIN:
-            break
-        for form in forms:
-            if look.full:
-                break
-            if tier == "prefix":
-                look.prefix_tier(form)
-            elif tier == "fuzzy":
-                look.fuzzy_tier(form)
-            else:
-                look.strict_tier(tier, form)
-        if look.full:
-            break
-    hit, new = view.hit, tuple.__new__
-    hits = [new(Hit, (*hit(d), tier, SIDE_NAMES[side], typed))
-            for d, (tier, side, typed) in islice(look.found.items(), limit)]
-    results.more = len(look.found) > limit
-    results.hits = hits
-    if not hits:
-        results.suggestions = look.suggestions(forms, rules)
-    return results
+    run = Search(view, query, langs, rules, limit, vocabularies)
+    for stage in Search.STAGES:
+        getattr(run, stage)()
+    return run.results

@@ -28,12 +28,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from functools import lru_cache
 from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
 
 from . import normalize
+from .memo import memo
 from .orthography import Rules
 
 SIDES = ("hw", "vi")
@@ -52,13 +52,16 @@ FIELD_SEP, KEY_SEP = "\t", "\n"
 MIN_FUZZY_LEN = 3
 # Words at least this long tolerate two edits; shorter ones one.
 LONG_WORD = 8
+# Longer words are not corrected: their deletion neighbourhoods grow with the square of the
+# length, and no word of these languages comes near it (``vocabulary``).
+MAX_FUZZY_LEN = 32
 
 
 def max_distance(word: str) -> int:
     return 2 if len(word) >= LONG_WORD else 1
 
 
-@lru_cache(maxsize=20_000)
+@memo(max_bytes=16 << 20, max_entry=256 << 10)
 def deletes(word: str, distance: int) -> frozenset[str]:
     """All strings made by deleting up to ``distance`` characters. Cached: a query word's
     neighbourhood is looked up once per side and language.
@@ -89,7 +92,7 @@ def edit_distance(a: str, b: str, limit: int = 3) -> int:
     return OSA.distance(a, b, score_cutoff=limit)
 
 
-@lru_cache(maxsize=200_000)
+@memo(max_bytes=16 << 20, max_entry=1024)
 def word_keys(word: str, rules: Rules | None) -> normalize.Keys:
     """Keys of one word. Cached: texts repeat a small vocabulary (Zipf), so during a
     rebuild most words have been seen before."""
@@ -110,7 +113,7 @@ def text_keys(text: str, rules: Rules | None) -> tuple[normalize.Keys, tuple[nor
     return normalize.Keys(*(" ".join(k[i] for k in words) for i in range(3))), words
 
 
-@lru_cache(maxsize=100_000)
+@memo(max_bytes=32 << 20, max_entry=16 << 10)
 def _text_terms(lang: str, text: str, rules: Rules | None, example: bool
                 ) -> tuple[tuple[int, int, str], ...]:
     """The keys of one text as (strictness, granularity, key). Cached: short glosses

@@ -16,6 +16,8 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING, NamedTuple
 
+from .memo import memo
+
 if TYPE_CHECKING:  # only for annotations: orthography imports this module
     from .orthography import Rules
 
@@ -224,7 +226,7 @@ def place_tone(syllable: str, tone: str) -> str | None:
     return unicodedata.normalize("NFC", syllable[: at + 1] + tone + syllable[at + 1:])
 
 
-@functools.lru_cache(maxsize=100_000)  # words repeat: each distinct one is placed once
+@memo(max_bytes=4 << 20)  # words repeat: each distinct one is placed once
 def _canonical_tone(word: str) -> str:
     """Move a misplaced tone mark (hoà -> hòa) in one NFC word; leave non-Vietnamese alone."""
     nfd = unicodedata.normalize("NFD", word)
@@ -280,7 +282,7 @@ def clean(text: str) -> str:
     return " ".join([w for w in map(_clean_chunk, text.translate(_CLEAN_TABLE).split()) if w])
 
 
-@functools.lru_cache(maxsize=100_000)  # texts and queries repeat a small vocabulary
+@memo(max_bytes=8 << 20)  # texts and queries repeat a small vocabulary
 def _clean_chunk(chunk: str) -> str:
     """``clean`` of text without white space (after ``_CLEAN_TABLE``)."""
     text = unicodedata.normalize("NFC", _order_marks(unicodedata.normalize("NFD", chunk)))

@@ -25,11 +25,11 @@ import bisect
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import islice
 from typing import NamedTuple
 
 from . import normalize
+from .memo import memo
 from .documents import (
     EXACT,
     HW_EXAMPLE,
@@ -104,7 +104,7 @@ def _reading_words(reading: str, rules: Rules | None) -> _Words:
                                  " ".join([k.loose for k in words])), words)
 
 
-@lru_cache(maxsize=50_000)
+@memo(max_bytes=8 << 20, max_entry=1024)
 def _chunk_keys(chunk: str, rules: Rules | None) -> tuple[normalize.Keys, ...]:
     """Keys of the words of one chunk of a reading (words never span a space). Cached:
     queries repeat a small vocabulary."""

@@ -9,8 +9,8 @@ only if every word that the decoder changed is a well-formed Vietnamese syllable
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 
+from .memo import memo
 from .normalize import ACUTE, DOT, GRAVE, HOOK, TILDE, _spans, clean, is_syllable, place_tone
 
 __all__ = ["decode_telex", "decode_vni", "typing_candidates"]
@@ -75,7 +75,7 @@ def _finish(out: list[str], tone: str | None) -> str | None:
 
 
 # Query words repeat (a language has a few thousand syllables), so each is decoded once.
-@lru_cache(maxsize=50_000)
+@memo(max_bytes=2 << 20)
 def _telex_word(word: str) -> object:
     out: list[str] = []
     tone, changed = None, False
@@ -101,7 +101,7 @@ def _telex_word(word: str) -> object:
     return _finish(out, tone) if changed else _UNCHANGED
 
 
-@lru_cache(maxsize=50_000)
+@memo(max_bytes=2 << 20)
 def _vni_word(word: str) -> object:
     if not any(c.isalpha() for c in word):
         return _UNCHANGED  # a plain number such as 2024
@@ -137,7 +137,7 @@ def _decode(text: str, word_decoder: Callable[[str], object], alphabet: str,
     return clean(decoded) if decoded != text else text
 
 
-@lru_cache(maxsize=50_000)
+@memo(max_bytes=4 << 20)
 def _decode_chunk(chunk: str, word_decoder: Callable[[str], object], alphabet: str) -> str | None:
     """One chunk of clean text without spaces, decoded word by word (None: not syllables)."""
     parts, last = [], 0

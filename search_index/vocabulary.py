@@ -10,14 +10,19 @@ A query word's own deletions are looked up in the map; every word found shares a
 with it and is then checked with the real (optimal string alignment) distance. Words are
 kept as lookup keys (``hre:tieng``), so a match can be looked up as it is; the variants
 carry no language, so one lookup serves a query in both languages.
+
+A word's neighbourhood grows with the square of its length (a 200-letter word has about
+20,000 deletions), and query words are whatever anyone types. So words longer than
+``MAX_FUZZY_LEN`` are neither filed nor corrected, and a query word longer than the longest
+filed word plus its distance is not looked up at all: it cannot be a typo of any of them.
 """
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection
 
-from .documents import MIN_FUZZY_LEN, deletes, edit_distance, max_distance
+from .documents import MAX_FUZZY_LEN, MIN_FUZZY_LEN, deletes, edit_distance, max_distance
 from .tables import TableView
 
 _UNSET = object()  # generation of a map that was never filled
@@ -31,6 +36,8 @@ class Vocabulary:
         self.words: frozenset[str] = frozenset()
         self.variants: dict[str, set[str]] = defaultdict(set)
         self.generation: object = _UNSET
+        self._lengths: Counter[int] = Counter()  # filed words per length
+        self.longest = 0  # length of the longest filed word
         self._lock = threading.Lock()
 
     @staticmethod
@@ -38,7 +45,7 @@ class Vocabulary:
         """The deletion variants a word is filed under. Without the language: one lookup
         per variant serves every language a query runs in."""
         word = term[term.index(":") + 1:]
-        if len(word) < MIN_FUZZY_LEN - 1:
+        if not MIN_FUZZY_LEN - 1 <= len(word) <= MAX_FUZZY_LEN:
             return frozenset()
         dist = max_distance(word) if len(word) >= MIN_FUZZY_LEN else 0
         return deletes(word, dist) | {word}
@@ -50,6 +57,7 @@ class Vocabulary:
                 return
             current = view.words(self.fieldname)
             for term in self.words - current:
+                self._count(term, -1)
                 for v in self._variants(term):
                     bucket = self.variants.get(v)
                     if bucket is not None:
@@ -57,9 +65,16 @@ class Vocabulary:
                         if not bucket:
                             del self.variants[v]
             for term in current - self.words:
+                self._count(term, 1)
                 for v in self._variants(term):
                     self.variants[v].add(term)
+            self.longest = max((n for n, count in self._lengths.items() if count > 0), default=0)
             self.words, self.generation = current, generation
+
+    def _count(self, term: str, change: int) -> None:
+        length = len(term) - term.index(":") - 1
+        if MIN_FUZZY_LEN - 1 <= length <= MAX_FUZZY_LEN:
+            self._lengths[length] += change
 
     def near(self, lang: str, word: str, dist: int) -> list[tuple[int, str]]:
         """Indexed words of ``lang`` within ``dist`` edits of ``word``: (distance, term)."""
@@ -68,7 +83,7 @@ class Vocabulary:
     def near_any(self, langs: Collection[str], word: str, dist: int) -> list[tuple[int, str]]:
         """Indexed words of any of ``langs`` within ``dist`` edits of ``word``, nearest
         first: (distance, term)."""
-        if len(word) < MIN_FUZZY_LEN:
+        if not MIN_FUZZY_LEN <= len(word) <= min(MAX_FUZZY_LEN, self.longest + dist):
             return []
         found: dict[str, int] = {}
         with self._lock:

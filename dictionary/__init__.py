@@ -28,10 +28,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     config.load(app, test_config)
 
-    from . import auth, cli, db, i18n, indexing
+    from . import auth, cli, db, i18n, indexing, responses, zero_results
 
     database = db.init_app(app)
     indexing.init_app(app, database)
+    zero_results.init_app(app)
+    responses.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
     cli.init_app(app)

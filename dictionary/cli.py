@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
-from . import catalog
+from . import catalog, zero_results
 from .derive import rederive_all
 from .db import get_db
 from .indexing import get_state
@@ -183,6 +183,7 @@ def _drift_text(drift) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def zero_results_command(limit: int, as_json: bool) -> None:
     """Searches that found nothing, most frequent first (no personal data is kept)."""
+    zero_results.flush()
     with get_db().Session() as s:
         rows = s.scalars(select(ZeroResultQuery)
                          .order_by(ZeroResultQuery.count.desc(), ZeroResultQuery.last_seen.desc())

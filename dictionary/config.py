@@ -23,8 +23,14 @@ def defaults(app: Flask) -> dict:
         "INDEX_WRITE_TIMEOUT": 10.0,
         # Build the fuzzy maps in a background thread when the app starts.
         "INDEX_WARM_UP": True,
+        # Apply the index queue left by a crashed process, in the same thread, at start.
+        "INDEX_DRAIN_AT_START": True,
         "BABEL_DEFAULT_LOCALE": "vi",
         "LANGUAGES": ["vi", "en"],
+        # Host names this server answers to (a port is ignored; ".example.vn" matches the
+        # subdomains); any other Host header gets 400 before a view runs, so no absolute URL
+        # the API returns can name a host that a client made up. Add the public name.
+        "TRUSTED_HOSTS": ["localhost", "127.0.0.1"],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Set DICTIONARY_SESSION_COOKIE_SECURE=true when served over HTTPS.
@@ -42,6 +48,11 @@ def defaults(app: Flask) -> dict:
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         # How long an uploaded file waits between its dry run and the confirmation.
         "IMPORT_UPLOAD_MAX_AGE": 6 * 3600,
+        # The zero-result log (``zero_results``): counts are written in batches of this many
+        # distinct queries or after this many seconds; new distinct queries per UTC day.
+        "ZERO_RESULTS_FLUSH_SIZE": 50,
+        "ZERO_RESULTS_FLUSH_SECONDS": 30.0,
+        "ZERO_RESULTS_MAX_NEW_PER_DAY": 500,
         # Licence of entries curators write without a published source; empty until the
         # project chooses one (no legal statement is invented here).
         "CURATED_LICENSE": "",

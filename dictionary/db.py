@@ -7,7 +7,7 @@ including the CLI's, keeps the search index in step.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g
@@ -34,6 +34,20 @@ class Database:
         """A session that commits on success and rolls back on any error."""
         with self.Session() as s, s.begin():
             yield s
+
+
+def dialect_insert(s: Session) -> Callable:
+    """The ``insert`` of the session's database dialect, which has ``on_conflict_do_update``
+    (SQLite and PostgreSQL spell the upsert the same way): counters are bumped in one
+    statement, never read-then-written by racing requests."""
+    name = s.get_bind().dialect.name
+    if name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        raise RuntimeError(f"no upsert for the {name} dialect")
+    return insert
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

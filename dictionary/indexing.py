@@ -5,7 +5,8 @@
    variant) is written to ``index_queue`` — in the same transaction as the change.
 2. ``after_commit``: the queue is applied to the index under the index writer lock. A
    rolled-back transaction takes its queue rows with it, so its edits never reach search; a
-   process killed after commit leaves its queue rows for the next writer.
+   process killed after commit leaves its queue rows, and every process applies whatever
+   is queued when it starts (``start_up``), so they never wait for the next curator's edit.
 3. ``rebuild`` builds a fresh index from the database and swaps it in; ``update`` repairs
    drift by comparing (id, updated-at); ``check`` reports drift without changing anything.
 """
@@ -47,6 +48,7 @@ class IndexState:
     rules: dict[str, Rules]
     database: Database
     timeout: float
+    started: threading.Thread | None = None  # the start-up work (``start_up``), if any
 
     # ---- documents ------------------------------------------------------------------------
     def documents(self, entries: list[Entry]) -> list[dict]:
@@ -243,18 +245,29 @@ def init_app(app: Flask, database: Database) -> IndexState:
     event.listen(database.Session, "after_commit", _after_commit)
     event.listen(database.Session, "after_rollback", _after_rollback)
     app.extensions["dictionary.index"] = state
-    if app.config["INDEX_WARM_UP"] and state.index.exists():
-        threading.Thread(target=_warm_up, args=(state,), name="index-warm-up", daemon=True).start()
+    drain, warm = app.config["INDEX_DRAIN_AT_START"], app.config["INDEX_WARM_UP"]
+    if (drain or warm) and state.index.exists():
+        state.started = threading.Thread(target=start_up, args=(state, drain, warm),
+                                         name="index-start-up", daemon=True)
+        state.started.start()
     return state
 
 
-def _warm_up(state: IndexState) -> None:
-    """Build the lookup tables and fuzzy maps before the first query needs them (seconds on
-    a large lexicon: once per process and index generation)."""
+def start_up(state: IndexState, drain: bool = True, warm: bool = True) -> None:
+    """What a process does once, in the background, when it starts: apply the changes left
+    queued by a process that died after its commit (or by a bulk write that could not take
+    the writer lock), then build the lookup tables and fuzzy maps before the first query
+    needs them (seconds on a large lexicon). With several processes, whichever holds the
+    writer lock applies the queue; the others leave it to that one."""
     try:
-        state.index.warm_up()
+        if drain:
+            done = state.process_queue()
+            if done:
+                log.info("applied %d changes left queued at start", done)
+        if warm:
+            state.index.warm_up()
     except Exception:  # a server must start even if the index is unreadable: /healthz says so
-        log.exception("could not warm up the search index")
+        log.exception("could not start the search index")
     finally:
         state.index.close()  # this thread's searcher; the request threads open their own
 

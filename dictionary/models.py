@@ -298,3 +298,6 @@ class ZeroResultQuery(Base):
     lang: Mapped[str] = mapped_column(String(8))
     count: Mapped[int] = mapped_column(Integer, default=1)
     last_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
+    # When the query was first recorded: new distinct queries are capped per day. Null on
+    # rows from before the cap (they count as older).
+    first_seen: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)

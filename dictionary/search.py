@@ -2,24 +2,21 @@
 
 It asks ``search_index`` for ranked hits (ids, tier, side), loads those entries from the
 database in one query (the database stays the source of truth for what is shown), and
-records queries that found nothing for the linguists (words only: no user, no address).
+hands queries that found nothing to the zero-result log (``zero_results``).
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from search_index import Hit, IndexMissing, normalize
 
-from .db import get_db, session
+from . import zero_results
+from .db import session
 from .indexing import get_state
-from .models import PUBLISHED, Entry, Language, Sense, ZeroResultQuery, utcnow
-
-log = logging.getLogger(__name__)
+from .models import PUBLISHED, Entry, Language, Sense
 
 ALL = "all"
 
@@ -62,7 +59,7 @@ def lookup(query: str, lang: str = ALL, limit: int = 20) -> Lookup:
     entries = load_entries([h.id for h in found.hits])
     out.results = [Found(h, entries[h.id]) for h in found.hits if h.id in entries]
     if not found.hits and normalize.words(query):
-        record_zero_result(out.query, lang)
+        zero_results.record(out.query, lang)
     return out
 
 
@@ -79,18 +76,3 @@ def load_entries(public_ids: list[str]) -> dict[str, Entry]:
 def get_entry(public_id: str) -> Entry | None:
     return load_entries([public_id]).get(public_id)
 
-
-def record_zero_result(query: str, lang: str) -> None:
-    """Count a query that found nothing. Never lets a logging failure break a search."""
-    text = normalize.exact_key(query)[:200]
-    try:
-        with get_db().Session() as s, s.begin():
-            row = s.scalar(select(ZeroResultQuery).where(ZeroResultQuery.query == text,
-                                                         ZeroResultQuery.lang == lang))
-            if row is None:
-                s.add(ZeroResultQuery(query=text, lang=lang, count=1, last_seen=utcnow()))
-            else:
-                row.count += 1
-                row.last_seen = utcnow()
-    except SQLAlchemyError:
-        log.exception("could not record a zero-result query")

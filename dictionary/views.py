@@ -152,26 +152,9 @@ def _page_globals() -> dict:
     }
 
 
-def _secure_headers(response):
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+@bp.after_request
+def _vary_on_cookie(response):
     response.vary.add("Cookie")  # the interface language may come from the cookie
-    return response
-
-
-bp.after_request(_secure_headers)
-
-
-@bp.after_app_request
-def _cache_versioned_assets(response):
-    if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
-        response.cache_control.public = True
-        response.cache_control.max_age = 365 * 24 * 3600
-        response.cache_control.immutable = True
     return response
 
 
@@ -372,7 +355,7 @@ def error_page(exc: HTTPException, message: str | None = None):
         value = exc.get_response().headers.get(name)
         if value:
             response.headers[name] = value
-    return _secure_headers(response)
+    return response
 
 
 from . import browse  # noqa: E402,F401  (registers the browse routes on bp)

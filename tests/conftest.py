@@ -31,7 +31,9 @@ def make_app(instance: Path, **extra):
         "DATABASE_URL": f"sqlite:///{instance / 'test.sqlite'}",
         "INDEX_DIR": str(instance / "index"),
         "SECRET_KEY": "test-secret-not-for-production",
-        "INDEX_WARM_UP": False,  # tests open and delete many indexes: no background threads
+        # tests open and delete many indexes: no background threads
+        "INDEX_WARM_UP": False,
+        "INDEX_DRAIN_AT_START": False,
     }
     config.update(extra)
     app = create_app(config)

@@ -225,13 +225,39 @@ def test_lookup_tables_and_fuzzy_maps_are_warmed_up_at_start(live):
             time.sleep(0.01)  # the thread may already be done, or still building
             words = state.index._vocabularies["hw"].words
         assert "hre:zabok" in words
-        for thread in threading.enumerate():
-            if thread.name == "index-warm-up":
-                thread.join(10)
+        state.started.join(10)
         segments = list(state.index._tables._segments.values())
         assert segments, "the lookup tables were not built"
         for tables in segments:  # prefix walks will not sort on the first query either
             assert set(tables._sorted) == set(PREFIX_SLOTS)
+        state.index.close()
+        get_db().engine.dispose()
+
+
+def test_a_starting_process_applies_what_a_crashed_one_left_queued(live):
+    """Edits committed by a process that died before indexing them reach search when the
+    next process starts, with no curator writing anything."""
+    from dictionary import create_app
+
+    # A session without the index hooks' state commits and queues, but never indexes:
+    # exactly what a process killed between its commit and the index write leaves.
+    crashed = get_db().Session(info={"index_state": None})
+    with crashed, crashed.begin():
+        for form in FORMS:
+            add_entry(crashed, form, "hòa bình")
+    assert ids_for(live, "zabok") == []
+    before = live.test_client().get("/healthz").get_json()
+    assert before["status"] == "degraded" and before["index"]["queued"] == len(FORMS)
+
+    restarted = create_app({**live.config, "INDEX_DRAIN_AT_START": True})
+    with restarted.app_context():
+        state = get_state()
+        state.started.join(30)
+        assert not state.started.is_alive()
+        assert exact_ids(restarted, "zabok") == ["hre-000001"]
+        assert len(ids_for(restarted, "hoa binh")) == len(FORMS)
+        after = restarted.test_client().get("/healthz").get_json()
+        assert after["status"] == "ok" and after["index"]["queued"] == 0
         state.index.close()
         get_db().engine.dispose()
 

@@ -9,8 +9,9 @@ from itertools import takewhile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+from dictionary import zero_results
 from dictionary.db import get_db
 from dictionary.importer import import_lexicon
 from dictionary.indexing import get_state
@@ -140,18 +141,66 @@ def test_suggestions_when_nothing_matches(bundled_app):
     assert "xương" in found.suggestions
 
 
+def zero_rows(app) -> list[tuple]:
+    with app.app_context():
+        zero_results.flush()
+        with get_db().Session() as s:
+            return s.execute(select(ZeroResultQuery.query, ZeroResultQuery.lang,
+                                    ZeroResultQuery.count).order_by(ZeroResultQuery.id)).all()
+
+
 def test_zero_result_queries_are_logged_without_personal_data(bundled_copy):
     with bundled_copy.test_request_context():
         lookup("Qqzzxx", "hre", 20)
         lookup("qqzzxx", "hre", 20)
         lookup("tro", "all", 20)  # found: not logged
         lookup("   ", "all", 20)  # nothing typed: not logged
-        with get_db().Session() as s:
-            rows = s.execute(select(ZeroResultQuery.query, ZeroResultQuery.lang,
-                                    ZeroResultQuery.count)).all()
-    assert rows == [("qqzzxx", "hre", 2)]
+    assert zero_rows(bundled_copy) == [("qqzzxx", "hre", 2)]
     assert [c.name for c in ZeroResultQuery.__table__.columns] == [
-        "id", "query", "lang", "count", "last_seen"]
+        "id", "query", "lang", "count", "last_seen", "first_seen"]
+
+
+def test_junk_queries_are_not_logged(bundled_copy):
+    with bundled_copy.test_request_context():
+        for junk in ("12345", "!!! ???", "q" * 200, "qqzzxx " * 12, "zz" + "q" * 40):
+            lookup(junk, "all", 20)
+        lookup("qqzzxx", "all", 20)
+    assert zero_rows(bundled_copy) == [("qqzzxx", "all", 1)]
+
+
+def _nonsense(i: int) -> str:
+    """A unique letters-only word that no lexicon has (``qzaaa``, ``qzaab``, ...)."""
+    letters = ""
+    for _ in range(4):
+        i, r = divmod(i, 26)
+        letters = chr(ord("a") + r) + letters
+    return "qz" + letters
+
+
+def test_unique_nonsense_is_counted_in_batches_and_capped(bundled_copy):
+    """300 unique nonsense queries were 300 rows and 300 write transactions."""
+    from dictionary import create_app
+
+    app = create_app({**bundled_copy.config, "ZERO_RESULTS_FLUSH_SIZE": 50,
+                      "ZERO_RESULTS_FLUSH_SECONDS": 3600, "ZERO_RESULTS_MAX_NEW_PER_DAY": 120})
+    commits = []
+    with app.app_context():
+        event.listen(get_db().engine, "commit", lambda conn: commits.append(1))
+    client = app.test_client()
+    for i in range(300):
+        assert client.get("/api/v1/search", query_string={"q": _nonsense(i)}).status_code == 200
+    assert len(commits) <= 300 // 50  # one transaction per batch, none per search
+    for _ in range(3):  # a query already logged keeps counting after the cap
+        client.get("/api/v1/search", query_string={"q": _nonsense(0)})
+    rows = zero_rows(app)
+    assert len(rows) == 120
+    assert rows[0] == (_nonsense(0), "all", 4)
+    assert zero_results_log(app).dropped == 300 - 120
+    get_state_close(app)
+
+
+def zero_results_log(app):
+    return app.extensions["dictionary.zero_results"]
 
 
 def test_zero_results_command(bundled_copy):

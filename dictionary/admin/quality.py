@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, RadioField, SelectChoice
 from wtforms.validators import InputRequired
 
-from .. import quality
+from .. import quality, zero_results
 from ..alphabet import code_points
 from ..auth import role_required
 from ..db import session
@@ -93,6 +93,7 @@ def _render_list(template: str, page: quality.Page, lang: str | None, **context)
 @bp.get("/quality", endpoint="quality")  # the endpoint the menu in admin/__init__.py names
 @role_required(EDITOR)
 def overview():
+    zero_results.flush()
     s = session()
     counts = {
         "admin.quality_alphabet": len(quality.alphabet_problems(s, get_state().rules)),
@@ -133,6 +134,7 @@ def quality_glosses():
 @role_required(EDITOR)
 def quality_zero_results():
     lang = _lang_arg(ZERO_RESULT_FILTERS)
+    zero_results.flush()  # this process's latest counts first
     page = quality.zero_result_queries(session(), lang, _page_arg())
     return _render_list("admin/quality_zero_results.html", page, lang,
                         filters=[*ZERO_RESULT_FILTERS, *_codes()])

@@ -296,6 +296,25 @@ def test_delete_undelete_and_restore_over_http(app, as_role):
     assert "Status before deletion: draft" in body(editor.get(f"/admin/entries/{pid}/history"))
 
 
+def test_restore_delete_and_publish_without_a_version_change_nothing(app, as_role):
+    """A request that leaves the version out cannot overwrite a newer save."""
+    editor = english(as_role("editor"))
+    pid = create(editor)
+    with app.app_context(), get_db().Session() as s:
+        first = s.scalar(select(Revision.id).where(Revision.entry_public_id == pid))
+    data = entry_form(editor, version=str(version(app, pid)), headword="zơ̆tɔk")
+    assert editor.post(f"/admin/entries/{pid}/edit", data=data).status_code == 302
+    newer = version(app, pid)
+    conflict = "changed by someone else in the meantime"
+    r = post(editor, f"/admin/entries/{pid}/restore/{first}")
+    assert r.status_code == 302 and conflict in body(editor.get(r.headers["Location"]))
+    for action in ("delete", "submit"):
+        r = post(editor, f"/admin/entries/{pid}/{action}", comment="trùng")
+        assert r.status_code == 302 and conflict in body(editor.get(r.headers["Location"]))
+    after = stored(app, pid)
+    assert (after.headword, after.status, after.version) == ("zơ̆tɔk", DRAFT, newer)
+
+
 def test_two_editors_editing_at_once_get_the_conflict_page(app, as_role):
     one, two = english(as_role("editor")), english(as_role("reviewer"))
     pid = create(one)

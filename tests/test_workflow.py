@@ -259,6 +259,43 @@ def test_history_diff_and_restore(db):
         workflow.restore(db, person(db, "contributor"), entry, second)
 
 
+def test_an_editor_restoring_a_published_entry_asks_for_review(indexed):
+    db = indexed
+    entry = new_entry(db, status=PUBLISHED)
+    first = db.scalar(select(Revision).where(Revision.entry_public_id == entry.public_id)
+                      .order_by(Revision.id))
+    workflow.save_entry(db, person(db, "editor"), entry, {**CONTENT, "headword": "zơ̆tɔk"},
+                        entry.version)
+    workflow.mark_reviewed(db, person(db, "reviewer"), entry)
+    db.commit()
+    assert workflow.restore(db, person(db, "editor"), entry, first, entry.version)
+    db.commit()
+    assert entry.status == PUBLISHED and entry.headword == "zơ̆tok" and not entry.reviewed
+
+
+# What the README's role table calls each action, and the row it must sit in: the weakest
+# role the workflow allows it to (the README once gave restore to reviewers only).
+README_ACTIONS = {
+    workflow.DELETE: "delete and undelete", workflow.UNDELETE: "delete and undelete",
+    workflow.RESTORE: "restore old versions", workflow.PUBLISH: "publish",
+    workflow.REJECT: "send back to draft", workflow.MARK_REVIEWED: "mark source data reviewed",
+}
+
+
+def test_the_readme_role_table_matches_the_workflow():
+    from dictionary import REPO_ROOT
+
+    rows = {}
+    for line in (REPO_ROOT / "README.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and cells[0].strip("`") in ROLES:
+            rows[cells[0].strip("`")] = cells[1]
+    assert set(rows) == set(ROLES)
+    for action, phrase in README_ACTIONS.items():
+        listed = [role for role, text in rows.items() if phrase in text]
+        assert listed == [workflow._RULES[action][0]], (action, listed)
+
+
 def test_a_stale_version_is_a_conflict(app, db):
     entry = new_entry(db, status=PUBLISHED)
     editor = person(db, "editor")

@@ -322,7 +322,8 @@ def entry_restore(public_id: str, revision_id: int):
         abort(404)
     form = ActionForm()
     try:
-        changed = workflow.restore(s, user(), entry, revision, form_version(form),
+        # No version counts as stale, as for a save and every status change.
+        changed = workflow.restore(s, user(), entry, revision, form_version(form) or 0,
                                    comment=form.comment.data)
         s.commit()
     except workflow.NotAllowed:

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
 
@@ -27,6 +28,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     config.load(app, test_config)
+    if hops := int(app.config["PROXY_HOPS"]):
+        # Behind that many reverse proxies, the client's address (login throttling, the
+        # security log) and scheme come from their X-Forwarded-For/-Proto headers. The host
+        # never does: it is checked against TRUSTED_HOSTS as sent.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     from . import auth, cli, db, i18n, indexing, responses, zero_results
 

@@ -1,30 +1,34 @@
-"""People who curate: accounts, roles, login sessions, throttling.
+"""People who curate: accounts, roles, passwords, login sessions.
 
 Where it sits: every admin request passes ``role_required`` (set on each admin view, checked
 by a test that walks ``app.url_map``); the login form checks a password hashed with argon2id
 (``argon2-cffi``); Flask-Login keeps the session. The cookie holds ``User.session_token``,
 not the numeric id, so logout rotates the token and ends the session for real, even for a
-copied cookie. Failed logins are counted per e-mail and per client address in the database
-(``LoginThrottle``), so the limit holds across server processes.
+copied cookie. Password checks are throttled by ``login_throttle`` and the events are logged
+by ``security_log``. New passwords need ``MIN_PASSWORD`` characters and must not be on the
+bundled list of common passwords (``data/security/common-passwords.txt``, OWASP ASVS 2.1.7).
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import secrets
 from collections.abc import Callable
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, has_app_context
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import ROLES, LoginThrottle, User, utcnow
+from . import security_log
+from .config import REPO_ROOT
+from .models import ROLES, User
 
-MIN_PASSWORD = 10
+MIN_PASSWORD = 12
+COMMON_PASSWORDS = REPO_ROOT / "data" / "security" / "common-passwords.txt"
 # argon2id with the library's defaults (RFC 9106 "second recommended" parameters).
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so both cases take the same time.
@@ -36,6 +40,19 @@ csrf = CSRFProtect()
 
 class AccountError(ValueError):
     """A user cannot be created or changed as asked; the message says why."""
+
+
+class WeakPassword(AccountError):
+    """A new password breaks the policy; ``reason`` is ``short``, ``common`` or ``email``
+    (forms show a translated message for it, the command line this English one)."""
+
+    MESSAGES = {"short": f"the password needs at least {MIN_PASSWORD} characters",
+                "common": "the password is on the list of common passwords",
+                "email": "the password must not be the e-mail address"}
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(self.MESSAGES[reason])
+        self.reason = reason
 
 
 # ---- roles ----------------------------------------------------------------------------------
@@ -82,11 +99,35 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password_strength(password: str, email: str = "") -> None:
+@functools.cache
+def _common_passwords(path: Path) -> frozenset[str]:
+    # One password per line, stored lower-case; blank lines mean nothing.
+    with open(path, encoding="utf-8") as f:
+        return frozenset(line.strip().casefold() for line in f if line.strip())
+
+
+def password_weakness(password: str, email: str = "") -> str | None:
+    """Why ``password`` may not be used (a ``WeakPassword`` reason), or None.
+
+    Compared without case and surrounding spaces: neither makes a listed password safe.
+    """
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
-    if email and normalize_email(password) == normalize_email(email):
-        raise AccountError("the password must not be the e-mail address")
+        return "short"
+    folded = password.strip().casefold()
+    email = normalize_email(email)
+    if email and folded in (email, email.split("@")[0]):
+        return "email"
+    path = current_app.config["COMMON_PASSWORDS_FILE"] if has_app_context() else COMMON_PASSWORDS
+    if folded in _common_passwords(Path(path)):
+        return "common"
+    return None
+
+
+def check_password_strength(password: str, email: str = "") -> None:
+    """``WeakPassword`` when ``password`` breaks the policy."""
+    reason = password_weakness(password, email)
+    if reason:
+        raise WeakPassword(reason)
 
 
 def create_user(session: Session, email: str, password: str, role: str, name: str = "") -> User:
@@ -117,61 +158,27 @@ def end_sessions(user: User) -> None:
     user.session_token = secrets.token_urlsafe(32)
 
 
-def verify_login(session: Session, email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, else None (same cost either way).
-    Upgrades the stored hash when the hashing parameters have changed."""
-    user = session.scalar(select(User).where(User.email == normalize_email(email)))
+def password_matches(user: User | None, password: str) -> bool:
+    """Whether ``password`` is the account's (for None: checked against a dummy hash, so an
+    unknown e-mail costs the same time). Upgrades the stored hash when the hashing parameters
+    have changed (the caller commits). Callers throttle first (``login_throttle.admit``)."""
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        return None
-    if user is None or not user.active:
-        return None
+        return False
+    if user is None:
+        return False
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    return True
+
+
+def verify_login(session: Session, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, else None (same cost either way)."""
+    user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    if not password_matches(user, password) or user is None or not user.active:
+        return None
     return user
-
-
-# ---- throttling -----------------------------------------------------------------------------
-def _throttle_keys(email: str) -> list[tuple[str, int]]:
-    cfg = current_app.config
-    return [(f"email:{normalize_email(email)}"[:300], cfg["LOGIN_MAX_FAILURES"]),
-            (f"ip:{request.remote_addr or '?'}", cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"])]
-
-
-def locked_for(session: Session, email: str) -> int:
-    """Seconds until a login for this e-mail from this address may be tried again (0: now)."""
-    now = utcnow()
-    wait = 0
-    for key, _ in _throttle_keys(email):
-        row = session.get(LoginThrottle, key)
-        if row is not None and row.locked_until is not None and row.locked_until > now:
-            wait = max(wait, int((row.locked_until - now).total_seconds()) + 1)
-    return wait
-
-
-def record_failure(session: Session, email: str) -> None:
-    """Count a failed login; after the limit within the window, lock for the lockout time.
-    The caller commits."""
-    cfg = current_app.config
-    now = utcnow()
-    window = dt.timedelta(seconds=cfg["LOGIN_WINDOW_SECONDS"])
-    for key, limit in _throttle_keys(email):
-        row = session.get(LoginThrottle, key)
-        if row is None:
-            row = LoginThrottle(key=key, failures=0, first_failure_at=now)
-            session.add(row)
-        if now - row.first_failure_at > window:
-            row.failures, row.first_failure_at = 0, now
-        row.failures += 1
-        if row.failures >= limit:
-            row.locked_until = now + dt.timedelta(seconds=cfg["LOGIN_LOCKOUT_SECONDS"])
-            row.failures, row.first_failure_at = 0, now
-
-
-def clear_failures(session: Session, email: str) -> None:
-    session.execute(delete(LoginThrottle).where(
-        LoginThrottle.key == f"email:{normalize_email(email)}"[:300]))
 
 
 # ---- wiring ---------------------------------------------------------------------------------
@@ -183,6 +190,7 @@ def _load_user(token: str) -> User | None:
 
 
 def init_app(app: Flask) -> None:
+    security_log.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)

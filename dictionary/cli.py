@@ -16,6 +16,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from . import catalog, zero_results
+from .auth import MIN_PASSWORD
 from .derive import rederive_all
 from .db import get_db
 from .indexing import get_state
@@ -211,16 +212,22 @@ def stats_command() -> None:
         click.echo(f"published total: {total}")
 
 
+# The policy (dictionary.auth) in the prompt, so nobody types a password twice in vain.
+PASSWORD_PROMPT = (f"Password (at least {MIN_PASSWORD} characters, not a common password, "
+                   "not the e-mail address)")
+
+
 @click.command("create-user")
 @with_appcontext
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice(ROLES),
               help="contributor, editor, reviewer or admin.")
 @click.option("--name", default="", help="The person's name, shown in the history.")
-@click.password_option(prompt="Password", confirmation_prompt="Repeat the password",
+@click.password_option(prompt=PASSWORD_PROMPT, confirmation_prompt="Repeat the password",
                        help="Prompted for (never echoed) when not given.")
 def create_user_command(email: str, role: str, name: str, password: str) -> None:
     """Add a curator account; the password is asked for and never echoed."""
+    from . import security_log
     from .auth import AccountError, create_user
 
     init_db()
@@ -230,15 +237,18 @@ def create_user_command(email: str, role: str, name: str, password: str) -> None
     except AccountError as exc:
         click.echo(f"No account created: {exc}.", err=True)
         sys.exit(1)
+    security_log.event(security_log.ACCOUNT_CREATED, email=user.email, role=user.role)
     click.echo(f"Account {user.email} created with role {user.role}.")
 
 
 @click.command("set-password")
 @with_appcontext
 @click.argument("email")
-@click.password_option(prompt="New password", confirmation_prompt="Repeat the password")
+@click.password_option(prompt=f"New {PASSWORD_PROMPT[0].lower()}{PASSWORD_PROMPT[1:]}",
+                       confirmation_prompt="Repeat the password")
 def set_password_command(email: str, password: str) -> None:
     """Change a curator's password (ends that person's sessions)."""
+    from . import security_log
     from .auth import AccountError, normalize_email, set_password
 
     with get_db().transaction() as s:
@@ -251,7 +261,8 @@ def set_password_command(email: str, password: str) -> None:
         except AccountError as exc:
             click.echo(f"Password not changed: {exc}.", err=True)
             sys.exit(1)
-    click.echo(f"Password of {user.email} changed.")
+    security_log.event(security_log.PASSWORD_RESET, email=user.email)
+    click.echo(f"Password of {user.email} changed; that person's sessions have ended.")
 
 
 def first_admin_hint() -> str | None:

@@ -31,6 +31,9 @@ def defaults(app: Flask) -> dict:
         # subdomains); any other Host header gets 400 before a view runs, so no absolute URL
         # the API returns can name a host that a client made up. Add the public name.
         "TRUSTED_HOSTS": ["localhost", "127.0.0.1"],
+        # Reverse proxies in front of the app (nginx: 1) whose X-Forwarded-For and
+        # X-Forwarded-Proto are believed. 0: the headers are ignored (a client could forge them).
+        "PROXY_HOPS": 0,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Set DICTIONARY_SESSION_COOKIE_SECURE=true when served over HTTPS.
@@ -39,11 +42,20 @@ def defaults(app: Flask) -> dict:
         # A linguist may keep an entry form open for hours: the CSRF token lives as long
         # as the session (it is tied to it), not Flask-WTF's default hour.
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,
-        # Login throttling: after this many failures within the window, wait the lockout.
+        # Login throttling (dictionary.login_throttle): password checks per (address, e-mail)
+        # and per address; past the limit each check waits a delay that doubles from the base
+        # up to the maximum. A key quiet for the window starts over. Never per e-mail alone:
+        # guesses from elsewhere cannot keep a curator out.
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
+        "LOGIN_BASE_DELAY_SECONDS": 2,
+        "LOGIN_MAX_DELAY_SECONDS": 15 * 60,
         "LOGIN_WINDOW_SECONDS": 15 * 60,
-        "LOGIN_LOCKOUT_SECONDS": 15 * 60,
+        # Security events (logins, account changes) also go to this file when set (relative
+        # to the instance folder); they always go to the app's log (standard error).
+        "SECURITY_LOG": "",
+        # New passwords must not be on this list (one per line, compared without case).
+        "COMMON_PASSWORDS_FILE": str(REPO_ROOT / "data" / "security" / "common-passwords.txt"),
         # Largest upload (bulk imports, recordings); bigger requests get 413, nothing is read.
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         # How long an uploaded file waits between its dry run and the confirmation.

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -36,18 +37,18 @@ class Database:
             yield s
 
 
+#: Each supported dialect's ``insert``, which has ``on_conflict_do_update`` (SQLite and
+#: PostgreSQL spell the upsert the same way): counters are bumped in one statement, never
+#: read-then-written by racing requests.
+INSERTS: dict[str, Callable] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
 def dialect_insert(s: Session) -> Callable:
-    """The ``insert`` of the session's database dialect, which has ``on_conflict_do_update``
-    (SQLite and PostgreSQL spell the upsert the same way): counters are bumped in one
-    statement, never read-then-written by racing requests."""
+    """The ``insert`` of the session's database dialect (see ``INSERTS``)."""
     name = s.get_bind().dialect.name
-    if name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    elif name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
+    if name not in INSERTS:
         raise RuntimeError(f"no upsert for the {name} dialect")
-    return insert
+    return INSERTS[name]
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

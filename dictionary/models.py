@@ -235,8 +235,10 @@ class User(Base):
 
 
 class LoginThrottle(Base):
-    """Failed logins per key (``email:…`` or ``ip:…``), so throttling holds across server
-    processes; a success for the e-mail clears its row."""
+    """Password checks per key (``pair:ADDRESS|E-MAIL`` or ``ip:ADDRESS``), counted *before*
+    each check with one atomic upsert (``dictionary.login_throttle``), so the limit holds across
+    threads and server processes. ``locked_until`` is when the next check for the key may run
+    (the growing delay); a successful login clears its ``pair:`` row."""
 
     __tablename__ = "login_throttle"
 
@@ -244,6 +246,9 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     first_failure_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The count starts over after a quiet window since this (NULL in rows written before the
+    # column existed: they count as quiet).
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class ImportBatch(Base):

@@ -95,3 +95,38 @@ def test_versioned_static_files_are_cached_for_a_year(client):
     # an unversioned URL is revalidated as before
     with client.get(url.split("?")[0]) as plain:
         assert "immutable" not in plain.headers.get("Cache-Control", "")
+
+
+# ---- client address behind a proxy ----------------------------------------------------------
+def _throttle_keys(app) -> set[str]:
+    from dictionary.db import get_db
+    from dictionary.models import LoginThrottle
+
+    with app.app_context(), get_db().Session() as s:
+        return set(s.scalars(LoginThrottle.__table__.select().with_only_columns(
+            LoginThrottle.key)))
+
+
+def _wrong_login(client, **headers):
+    from conftest import csrf_token
+
+    return client.post("/login", data={"email": "nobody@example.test", "password": "x" * 12,
+                                       "csrf_token": csrf_token(client)}, headers=headers)
+
+
+def test_forwarded_for_is_ignored_unless_proxies_are_configured(app):
+    assert _wrong_login(app.test_client(), **{"X-Forwarded-For": "203.0.113.5"}).status_code == 401
+    assert "ip:127.0.0.1" in _throttle_keys(app)
+    assert not any("203.0.113.5" in k for k in _throttle_keys(app))
+
+
+def test_behind_one_proxy_the_client_address_counts(app):
+    from dictionary import create_app
+
+    proxied = create_app({**app.config, "PROXY_HOPS": 1})
+    client = proxied.test_client()
+    assert _wrong_login(client, **{"X-Forwarded-For": "198.51.100.7, 203.0.113.5"}
+                        ).status_code == 401
+    keys = _throttle_keys(proxied)
+    assert "ip:203.0.113.5" in keys  # the address the proxy saw, not one the client wrote
+    assert not any("198.51.100.7" in k for k in keys)

@@ -5,12 +5,13 @@ Where it sits: the HTTP side of ``dictionary.auth`` (hashing, ``create_user``,
 ``set_password``, ``end_sessions``). Deactivating an account or resetting its password ends
 every session of it at once (the login cookie names the rotated ``session_token``). An
 administrator cannot demote or deactivate their own account, so the person doing the work
-stays an administrator and the dictionary always keeps one.
+stays an administrator and the dictionary always keeps one. Each change is logged as a
+security event (``security_log``) once committed.
 """
 from __future__ import annotations
 
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,6 +28,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
 
+from .. import security_log
 from ..auth import (
     MIN_PASSWORD,
     AccountError,
@@ -36,6 +38,7 @@ from ..auth import (
     role_required,
     set_password,
 )
+from ..auth_views import new_password_error
 from ..db import session
 from ..models import ADMIN, ROLES, User
 from . import ROLE_LABELS, bp
@@ -46,10 +49,9 @@ def _role_choices() -> list[SelectChoice]:
 
 
 def _check_password(password: str, email: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise ValidationError(_("The password needs at least %(n)d characters.", n=MIN_PASSWORD))
-    if email and normalize_email(password) == normalize_email(email):
-        raise ValidationError(_("The password must not be the e-mail address."))
+    error = new_password_error(password, email)
+    if error:
+        raise ValidationError(error)
 
 
 class PasswordFields:
@@ -117,10 +119,6 @@ def _user_page(user: User, *, role_form=None, active_form=None, password_form=No
         password_form=password_form or PasswordForm(user, formdata=None)), status
 
 
-def _log(action: str, user: User) -> None:
-    current_app.logger.info("%s %s account %s", current_user.email, action, user.email)
-
-
 # ---- pages ----------------------------------------------------------------------------------
 @bp.get("/users")
 @role_required(ADMIN)
@@ -144,7 +142,7 @@ def user_new():
             status = 400
         else:
             s.commit()
-            _log("created", user)
+            security_log.event(security_log.ACCOUNT_CREATED, email=user.email, role=user.role)
             flash(_("Account %(email)s created.", email=user.email))
             return redirect(url_for("admin.user", user_id=user.id))
     elif form.is_submitted():
@@ -169,9 +167,10 @@ def user_role(user_id: int):
         form.role.errors.append(_("You cannot change your own role."))
         return _user_page(account, role_form=form, status=400)
     if form.role.data != account.role:
-        account.role = form.role.data
+        old_role, account.role = account.role, form.role.data
         session().commit()
-        _log(f"set role {account.role} on", account)
+        security_log.event(security_log.ROLE_CHANGED, email=account.email, old_role=old_role,
+                           role=account.role)
         flash(_("The role of %(email)s is now: %(role)s.", email=account.email,
                 role=ROLE_LABELS[account.role]))
     return redirect(url_for("admin.user", user_id=account.id))
@@ -194,7 +193,8 @@ def user_active(user_id: int):
     if not active:
         end_sessions(account)  # a signed-in browser of this account is signed out at once
     session().commit()
-    _log("reactivated" if account.active else "deactivated", account)
+    security_log.event(security_log.ACCOUNT_REACTIVATED if account.active
+                       else security_log.ACCOUNT_DEACTIVATED, email=account.email)
     flash(_("Account %(email)s reactivated.", email=account.email) if account.active
           else _("Account %(email)s deactivated; its sessions have ended.", email=account.email))
     return redirect(url_for("admin.user", user_id=account.id))
@@ -210,7 +210,7 @@ def user_password(user_id: int):
     me = _is_me(account)
     set_password(account, form.password.data)  # also ends every session of the account
     session().commit()
-    _log("reset the password of", account)
+    security_log.event(security_log.PASSWORD_RESET, email=account.email)
     if me:
         flash(_("Your password has been changed. Please log in again."))
         return redirect(url_for("auth.login"))

@@ -34,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         # never does: it is checked against TRUSTED_HOSTS as sent.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    from . import auth, cli, db, i18n, indexing, responses, zero_results
+    from . import auth, cli, db, i18n, import_jobs, indexing, responses, zero_results
 
     database = db.init_app(app)
     indexing.init_app(app, database)
@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     auth.init_app(app)
     cli.init_app(app)
+    import_jobs.init_app(app)
 
     from . import admin, api, auth_views, views
 

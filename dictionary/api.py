@@ -6,8 +6,10 @@ returned as stored (NFC); nothing here is translated.
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, jsonify, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from . import search
 from .db import session
@@ -143,3 +145,20 @@ def register_error_handlers(app: Flask) -> None:
         from .views import error_page
 
         return error_page(exc)
+
+    @app.errorhandler(OperationalError)
+    def _database_busy(exc: OperationalError):
+        """SQLite lets one connection write at a time, and a large import holds the write
+        lock for as long as its one transaction lasts. A save that waited ``busy_timeout``
+        for it is refused with 503 and a message (its transaction was rolled back, so
+        nothing changed), not a 500. Any other database failure stays a 500."""
+        if "database is locked" not in str(exc.orig):
+            raise exc
+        session().rollback()
+        busy = ServiceUnavailable(_("The dictionary is busy writing a large import. Nothing "
+                                    "was changed: try again in a minute."), retry_after=60)
+        if request.path.startswith("/api/"):
+            return _http_error(busy)
+        from .views import error_page
+
+        return error_page(busy, message=busy.description)

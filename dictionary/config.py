@@ -21,6 +21,9 @@ def defaults(app: Flask) -> dict:
         "BUNDLED_LEXICONS": [("hre", "hre_starter.csv"), ("cua", "cua_starter.csv")],
         "SEARCH_LIMIT_MAX": 100,
         "INDEX_WRITE_TIMEOUT": 10.0,
+        # Seconds a SQLite writer waits for another's transaction (a large import) before
+        # the request is refused with 503 "busy, try again".
+        "SQLITE_BUSY_TIMEOUT": 10.0,
         # Build the fuzzy maps in a background thread when the app starts.
         "INDEX_WARM_UP": True,
         # Apply the index queue left by a crashed process, in the same thread, at start.

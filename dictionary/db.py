@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, busy_timeout: float = 10.0) -> None:
         self.engine: Engine = create_engine(url)
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            ms = int(busy_timeout * 1000)
+            event.listen(self.engine, "connect",
+                         lambda conn, _record: _sqlite_pragmas(conn, ms))
         self.Session = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_all(self) -> list[str]:
@@ -51,17 +53,18 @@ def dialect_insert(s: Session) -> Callable:
     return INSERTS[name]
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn, busy_timeout_ms: int) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys = ON")
     # WAL: readers (web requests) are not blocked by the writer (imports, index queue).
     cur.execute("PRAGMA journal_mode = WAL")
-    cur.execute("PRAGMA busy_timeout = 10000")
+    # A writer waits this long for another's transaction (a large import) before giving up.
+    cur.execute(f"PRAGMA busy_timeout = {busy_timeout_ms:d}")
     cur.close()
 
 
 def init_app(app: Flask) -> Database:
-    db = Database(app.config["DATABASE_URL"])
+    db = Database(app.config["DATABASE_URL"], float(app.config["SQLITE_BUSY_TIMEOUT"]))
     app.extensions["dictionary.db"] = db
     app.teardown_appcontext(_close_session)
     return db

@@ -2,7 +2,9 @@
 
 Where it sits in the data flow: ``admin.entries`` builds an ``EntryForm`` from the request,
 turns it into plain content (``form_content``) for ``workflow``, and shows the warnings of
-``content_warnings`` after a save or a "check". Rows (senses → examples, variants) are
+``content_warnings`` after a save or a "check". How many rows and how much text an entry
+may hold comes from ``limits``, the same values the importer checks, so an imported entry
+can always be saved here. Rows (senses → examples, variants) are
 added, removed and moved by submit buttons named ``action`` (``add_sense``,
 ``remove_example-1-0``, ``up_variant-2``…), so the form works without JavaScript;
 ``static/entry-form.js`` does the same in the page. Validation messages are English msgids
@@ -34,11 +36,12 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from search_index import normalize
 from search_index.orthography import Rules
 
+from . import limits
 from .alphabet import outside_alphabet
 from .models import DELETED, ORTHOGRAPHIC, PHONETIC, Entry, Language
 from .revisions import entry_state
 
-MAX_ROWS = 50  # senses per entry, examples per sense, variants per entry
+LENGTHS = limits.LENGTHS
 TOO_LONG = _l("At most %(max)d characters.")
 VARIANT_KINDS = [("spelling", _l("spelling variant")), ("dialect", _l("dialect form"))]
 FORM_KINDS = [(ORTHOGRAPHIC, _l("practical spelling")), (PHONETIC, _l("phonetic transcription"))]
@@ -53,9 +56,22 @@ def _listed(form, field) -> None:
         raise ValidationError(_l("Choose one of the listed values."))
 
 
-def _few_rows(form, field) -> None:
-    if len(field.entries) > MAX_ROWS:
-        raise ValidationError(_("At most %(max)d rows.", max=MAX_ROWS))
+def _at_most(what: str):
+    """A validator for a list of rows: at most the configured number (``limits.current()``)."""
+    messages = {"senses": _l("At most %(max)d meanings in one entry."),
+                "examples": _l("At most %(max)d examples in one meaning."),
+                "variants": _l("At most %(max)d spelling or dialect forms in one entry.")}
+
+    def check(form, field) -> None:
+        maximum = getattr(limits.current(), what)
+        if len(field.entries) > maximum:
+            raise ValidationError(messages[what] % {"max": maximum})
+
+    return check
+
+
+def _short(name: str) -> Length:
+    return Length(max=LENGTHS[name], message=TOO_LONG)
 
 
 def _has_letters(form, field) -> None:
@@ -64,46 +80,80 @@ def _has_letters(form, field) -> None:
 
 
 class ExampleForm(Form):
-    text = StringField(_l("Example"), [Length(max=2000, message=TOO_LONG)])
-    translation_vi = StringField(_l("Vietnamese translation"), [Length(max=2000, message=TOO_LONG)])
+    text = StringField(_l("Example"), [_short("example")])
+    translation_vi = StringField(_l("Vietnamese translation"), [_short("example_vi")])
 
 
 class VariantForm(Form):
-    form = StringField(_l("Form"), [Length(max=200, message=TOO_LONG)])
+    form = StringField(_l("Form"), [_short("variant_form")])
     kind = SelectField(_l("Kind"), choices=choices(VARIANT_KINDS), default="spelling",
                        validate_choice=False, validators=[_listed])
-    label = StringField(_l("Dialect or place"), [Length(max=120, message=TOO_LONG)])
+    label = StringField(_l("Dialect or place"), [_short("variant_label")])
 
 
 class SenseForm(Form):
     key = HiddenField()  # the stored sense this row continues (its hidden fields follow it)
     gloss_vi = StringField(
-        _l("Vietnamese gloss"), [Length(max=2000, message=TOO_LONG)],
+        _l("Vietnamese gloss"), [_short("gloss_vi")],
         description=_l("Several words with the same meaning: separate them with “;”."))
-    gloss_en = StringField(_l("English gloss"), [Length(max=2000, message=TOO_LONG)])
-    definition = TextAreaField(_l("Definition"), [Length(max=5000, message=TOO_LONG)])
-    semantic_field = StringField(_l("Semantic field"), [Length(max=80, message=TOO_LONG)])
+    gloss_en = StringField(_l("English gloss"), [_short("gloss_en")])
+    definition = TextAreaField(_l("Definition"), [_short("definition")])
+    semantic_field = StringField(_l("Semantic field"), [_short("semantic_field")])
     concept_id = StringField(_l("Concepticon id"), [
         Optional(),
-        Regexp(r"^\s*\d{1,16}\s*$", message=_l("A Concepticon id is a number, such as 646."))])
-    examples = FieldList(FormField(ExampleForm), validators=[_few_rows])
+        Regexp(rf"^\s*{limits.CONCEPT_ID.pattern}\s*$",
+               message=_l("A Concepticon id is a number, such as 646."))])
+    examples = FieldList(FormField(ExampleForm), validators=[_at_most("examples")])
 
 
 class EntryForm(FlaskForm):
     version = HiddenField()
     headword = StringField(_l("Headword"), [DataRequired(_l("Enter the headword.")), _has_letters,
-                                            Length(max=200, message=TOO_LONG)])
+                                            _short("headword")])
     form_kind = SelectField(_l("Written as"), choices=choices(FORM_KINDS), default=ORTHOGRAPHIC,
                             validate_choice=False, validators=[_listed])
     part_of_speech = SelectField(_l("Part of speech"), choices=[], validate_choice=False,
                                  validators=[_listed])
-    pronunciation = StringField(_l("Pronunciation"), [Length(max=300, message=TOO_LONG)])
-    note = TextAreaField(_l("Notes"), [Length(max=5000, message=TOO_LONG)])
+    pronunciation = StringField(_l("Pronunciation"), [_short("pronunciation")])
+    note = TextAreaField(_l("Notes"), [_short("note")])
     source = SelectField(_l("Source"), choices=[], validate_choice=False, validators=[_listed])
-    senses = FieldList(FormField(SenseForm), validators=[_few_rows])
-    variants = FieldList(FormField(VariantForm), validators=[_few_rows])
-    comment = TextAreaField(_l("Comment on this change"), [Length(max=2000, message=TOO_LONG)],
+    senses = FieldList(FormField(SenseForm), validators=[_at_most("senses")])
+    variants = FieldList(FormField(VariantForm), validators=[_at_most("variants")])
+    comment = TextAreaField(_l("Comment on this change"), [_short("comment")],
                             description=_l("Kept in the history; optional."))
+
+    def validate(self, extra_validators=None) -> bool:
+        """The fields, then what the whole entry may hold (``limits``): examples in all
+        meanings together and characters of text."""
+        valid = super().validate(extra_validators)
+        maximum = limits.current()
+        senses = self.senses.data or []
+        examples = sum(len(s.get("examples") or []) for s in senses)
+        if examples > maximum.entry_examples:
+            self.form_errors.append(_("At most %(max)d examples in one entry (all meanings "
+                                      "together); this one has %(n)d.",
+                                      max=maximum.entry_examples, n=examples))
+            valid = False
+        size = form_text_size(self)
+        if size > maximum.text:
+            self.form_errors.append(_("At most %(max)d characters of text in one entry; this "
+                                      "one has %(n)d.", max=maximum.text, n=size))
+            valid = False
+        return valid
+
+
+def form_text_size(form: EntryForm) -> int:
+    """Characters of entry text in the form (the fields ``limits.entry_text_size`` counts)."""
+    data = form.data
+    size = sum(len(data.get(name) or "") for name in ("headword", "pronunciation", "note"))
+    size += sum(len(v.get("form") or "") + len(v.get("label") or "")
+                for v in data.get("variants") or [])
+    for s in data.get("senses") or []:
+        size += sum(len(s.get(name) or "") for name in ("gloss_vi", "gloss_en", "definition",
+                                                         "semantic_field"))
+        size += sum(len(x.get("text") or "") + len(x.get("translation_vi") or "")
+                    for x in s.get("examples") or [])
+    return size
 
 
 class ActionForm(FlaskForm):
@@ -249,7 +299,8 @@ def row_action(data: dict[str, Any], action: str) -> str | None:
             rows, prefix, blank, first = (data["senses"][s]["examples"], f"senses-{s}-examples",
                                           blank_example, "text")
         if verb == "add":
-            if len(rows) >= MAX_ROWS:
+            maximum = {"sense": "senses", "variant": "variants", "example": "examples"}[kind]
+            if len(rows) >= getattr(limits.current(), maximum):
                 return None
             rows.append(blank())
             return f"{prefix}-{len(rows) - 1}-{first}"

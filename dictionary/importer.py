@@ -7,35 +7,42 @@ per row, homograph numbers) → ORM objects in one transaction. The session hook
 the queue after commit; this module never computes those itself.
 
 An entry is identified by (language, ``source_key``), so importing the same file again
-updates in place and keeps public ids. Nothing is written unless every row is valid. A
-confirmed import is one transaction recorded as an ``ImportBatch``; every revision it
-writes carries the batch id, so ``import_batches.revert_batch`` can undo it as a whole.
+updates in place and keeps public ids. Nothing is written unless every row is valid and
+within ``limits``. A confirmed import is one transaction recorded as an ``ImportBatch``;
+every revision it writes carries the batch id, so ``import_batches.revert_batch`` can undo
+it as a whole. Entries are locked optimistically (``Entry.version``): an entry saved by an
+editor while the import runs, or since the dry run the person confirmed, makes the whole
+import refuse with ``ImportConflict``, never overwrite that save or fail with a 500.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
-
-from search_index import normalize
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from . import catalog
+from . import limits as entry_limits
 from .config import REPO_ROOT
+from .import_plan import CREATED, UNCHANGED, UPDATED, Plan, apply_plan, parsed_state
 from .lexicon_files import ImportFailed, ImportProblem
-from .lexicon_formats import STARTER, ParsedEntry, ParsedLexicon, parse_lexicon
-from .models import (DELETED, DRAFT, IN_REVIEW, PUBLISHED, Entry, ImportBatch, Language, Sense,
-                     Source)
+from .lexicon_formats import STARTER, ParsedLexicon, parse_lexicon
+from .models import DRAFT, IN_REVIEW, PUBLISHED, Entry, ImportBatch, Revision
 from .parts_of_speech import load_parts_of_speech
-from .revisions import assign_state, entry_snapshot, entry_state, record
+from .revisions import entry_snapshot, entry_state
 
-__all__ = ["ImportFailed", "ImportProblem", "ImportReport", "ReportRow", "entry_snapshot",
-           "entry_state", "import_lexicon"]
-
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+__all__ = ["CREATED", "UNCHANGED", "UPDATED", "ImportConflict", "ImportFailed", "ImportProblem",
+           "ImportReport", "ReportRow", "entry_snapshot", "entry_state", "import_lexicon",
+           "parsed_state"]
+# Phases a long import goes through, for ``progress(phase, done, total)``: comparing the file
+# with the database (reads only), then writing it (one transaction, which holds SQLite's
+# write lock until the commit).
+CHECKING, SAVING = "checking", "saving"
 # What new entries may be created as; ``None`` asks for the format's default.
 NEW_STATUSES = (DRAFT, IN_REVIEW, PUBLISHED)
 
@@ -78,6 +85,9 @@ class ImportReport:
     # not in the controlled list, kept as it was).
     warnings: list[ImportProblem] = field(default_factory=list)
     batch_id: int | None = None  # the ImportBatch of a confirmed import
+    # public id → version of the stored entries the file names, as this run saw them: a
+    # dry run's are handed back as ``expected`` when the import is confirmed.
+    versions: dict[str, int] = field(default_factory=dict)
 
     def _count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -107,10 +117,25 @@ class ImportReport:
         return text
 
 
+class ImportConflict(ImportFailed):
+    """Entries of the file were saved by someone else since the dry run (or while the
+    import was being written); nothing was imported. ``errors`` name them, one each."""
+
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+
+def _no_progress(_phase: str, _done: int, _total: int) -> None:
+    pass
+
+
 def import_lexicon(session: Session, path: str | Path | None, lang: str, *,
                    dry_run: bool = False, data_dir: str | Path | None = None, user=None,
                    status: str | None = None, data: bytes | None = None,
-                   file_name: str | None = None, source: str | None = None) -> ImportReport:
+                   file_name: str | None = None, source: str | None = None,
+                   limits: entry_limits.Limits | None = None,
+                   expected: dict[str, int] | None = None,
+                   progress: Progress | None = None) -> ImportReport:
     """Import one lexicon file into language ``lang``, all or nothing.
 
     Owns the transaction: commits on success, rolls back on any error (pass a session with
@@ -123,7 +148,15 @@ def import_lexicon(session: Session, path: str | Path | None, lang: str, *,
     imports (else revisions are signed ``import:FILE``). ``status``: what NEW entries are
     created as, one of ``NEW_STATUSES``; None takes ``default_status`` of the format.
     Existing entries keep their status. ``source``: the source key for formats whose file
-    does not name one (LIFT, MDF).
+    does not name one (LIFT, MDF). ``limits``: rows per file and what one entry may hold
+    (default ``limits.current()``, the app's configuration).
+
+    ``expected``: the ``versions`` of the dry run the person confirmed; if any entry of the
+    file was changed (or created) since, ``ImportConflict`` names it and nothing is written.
+    An entry saved by someone else while the import is being written is refused the same
+    way. ``progress(phase, done, total)`` is called as the work goes on (``CHECKING``, then
+    ``SAVING``); from the first ``SAVING`` call on, this session holds the database's write
+    lock until it commits or rolls back.
     """
     if session.new or session.dirty or session.deleted:
         raise ValueError("import_lexicon needs a session without pending changes")
@@ -133,6 +166,7 @@ def import_lexicon(session: Session, path: str | Path | None, lang: str, *,
         if path is None:
             raise ValueError("import_lexicon needs a path or the data")
         data = Path(path).read_bytes()
+    tell = progress or _no_progress
     name = file_name or (Path(path).name if path is not None else "upload")
     data_dir = Path(data_dir) if data_dir is not None else _default_data_dir()
     known = catalog.load_catalog(data_dir)
@@ -141,54 +175,146 @@ def import_lexicon(session: Session, path: str | Path | None, lang: str, *,
         raise ImportFailed(f"unknown language {lang!r}; the languages in "
                            f"data/languages.toml are: {', '.join(codes)}")
     parsed = _parse(data, known, data_dir, filename=name, source=source,
-                    lang=lang)
+                    lang=lang, limits=limits or entry_limits.current())
     check_varieties(parsed, lang, known)
     report = ImportReport(name, lang, parsed.format, parsed.encoding, dry_run,
                           ignored_columns=parsed.ignored_columns,
                           status=status or default_status(parsed.format),
                           fields=filled_fields(parsed), samples=list(parsed.samples),
                           warnings=list(parsed.warnings))
+
+    def checking(done: int, total: int) -> None:
+        tell(CHECKING, done, total)
+
+    seen: list[tuple[int, str, int, int, str]] = []  # stored entries the plan read
     try:
         if dry_run:
             with session.no_autoflush:
-                plan = _Plan(session, lang, parsed)
+                plan = Plan(session, lang, parsed, checking)
             report.rows = [ReportRow(p.line, action, e.public_id if e else None, p.headword)
                            for p, e, action in plan.rows]
             report.renumbered = sorted(e.public_id for e, _ in plan.others)
+            report.versions = plan.versions()
             session.rollback()  # end the read transaction; nothing was written
             return report
         catalog.ensure_catalog(session, data_dir)
         session.flush()
         with session.no_autoflush:
-            plan = _Plan(session, lang, parsed)
-            written = _apply(session, plan, report.status)
-        session.flush()  # the indexing hooks assign public ids and queue index updates
-        entries = {e.source_key: e for e, _ in written}
-        report.rows = [ReportRow(p.line, action, (entries.get(p.source_key) or e).public_id,
-                                 p.headword) for p, e, action in plan.rows]
-        report.renumbered = sorted(e.public_id for e, _ in plan.others)
-        batch = ImportBatch(user_id=getattr(user, "id", None),
-                            author=getattr(user, "email", None) or f"import:{name}",
-                            file_name=name[:300], format=parsed.format, lang=lang,
-                            encoding=parsed.encoding[:32], counts=batch_counts(report))
-        session.add(batch)
-        session.flush()
-        report.batch_id = batch.id
-        author = None if user is not None else f"import:{name}"[:120]
-        for entry, summary in written:
-            record(session, entry, summary, user=user, author=author, batch_id=batch.id)
-        session.commit()
+            plan = Plan(session, lang, parsed, checking)
+            report.versions = plan.versions()
+            seen = [(e.id, e.public_id, e.version, p.line, p.headword)
+                    for p, e, _ in plan.rows if e is not None]
+            if expected is not None:
+                _check_unchanged(plan, expected)
+            tell(SAVING, 0, len(plan.changes))
+            written = apply_plan(session, plan, report.status,
+                                 lambda done, total: tell(SAVING, done, total))
+        _write(session, plan, written, report, user, name, parsed)
+    except StaleDataError:
+        session.rollback()
+        raise _conflict_after_race(session, seen) from None
     except BaseException:
         session.rollback()
         raise
     return report
 
 
+def _write(session: Session, plan: Plan, written: list[tuple[Entry, str]], report: ImportReport,
+           user, name: str, parsed: ParsedLexicon) -> None:
+    """Record the batch and one revision per written entry (the flushes of ``apply_plan``
+    gave new entries their public ids), commit."""
+    entries = {e.source_key: e for e, _ in written}
+    report.rows = [ReportRow(p.line, action, (entries.get(p.source_key) or e).public_id,
+                             p.headword) for p, e, action in plan.rows]
+    report.renumbered = sorted(e.public_id for e, _ in plan.others)
+    batch = ImportBatch(user_id=getattr(user, "id", None),
+                        author=getattr(user, "email", None) or f"import:{name}",
+                        file_name=name[:300], format=parsed.format, lang=report.lang,
+                        encoding=parsed.encoding[:32], counts=batch_counts(report))
+    session.add(batch)
+    session.flush()
+    report.batch_id = batch.id
+    # What ``revisions.record`` does for one entry, for all at once: one flush per entry
+    # would compare every object in the session each time (quadratic in the file's size).
+    author = getattr(user, "email", "") if user is not None else f"import:{name}"[:120]
+    session.add_all([Revision(entry_public_id=entry.public_id, summary=summary,
+                              user_id=getattr(user, "id", None), author=author,
+                              batch_id=batch.id, snapshot=entry_snapshot(entry))
+                     for entry, summary in written])
+    session.commit()
+
+
+def _check_unchanged(plan: Plan, expected: dict[str, int]) -> None:
+    """Refuse when an entry of the file is not as the confirmed dry run saw it."""
+    now = plan.versions()
+    changed = sorted(pid for pid in set(now) | set(expected) if now.get(pid) != expected.get(pid))
+    if changed:
+        lines = {e.public_id: (p.line, p.headword) for p, e, _ in plan.rows if e is not None}
+        raise ImportConflict(errors=[
+            ImportProblem(lines.get(pid, (None,))[0], None,
+                          f"entry {pid} ({lines.get(pid, (None, '?'))[1]}) was changed by "
+                          "someone else after the dry run; nothing was imported. Check the "
+                          "file again (a new dry run) and confirm if it is still right.")
+            for pid in changed])
+
+
+def _conflict_after_race(session: Session,
+                         seen: list[tuple[int, str, int, int, str]]) -> ImportConflict:
+    """The flush found an entry whose version moved after the plan read it: an editor's save
+    committed in between. Name the entries whose stored version is not the one the plan
+    read (``seen``: id, public id, version, line, headword)."""
+    try:
+        now: dict[int, int] = {}
+        ids = [row[0] for row in seen]
+        for i in range(0, len(ids), 500):
+            now.update((entry_id, version) for entry_id, version in session.execute(
+                select(Entry.id, Entry.version).where(Entry.id.in_(ids[i:i + 500]))))
+        session.rollback()
+    except Exception:  # the names are a courtesy; the refusal stands without them
+        session.rollback()
+        now = {}
+    problems = [ImportProblem(line, None, f"entry {pid} ({headword}) was saved by someone else "
+                                          "while the import was being written; nothing was "
+                                          "imported. Check the file again and confirm.")
+                for entry_id, pid, version, line, headword in seen
+                if entry_id in now and now[entry_id] != version]
+    return ImportConflict(errors=problems or [ImportProblem(None, None, (
+        "an entry of the file was saved by someone else while the import was being written; "
+        "nothing was imported. Check the file again and confirm."))])
+
+
 def _parse(data: bytes, known: dict, data_dir: Path, *, filename: str, source: str | None,
-           lang: str) -> ParsedLexicon:
+           lang: str, limits: entry_limits.Limits) -> ParsedLexicon:
     return parse_lexicon(data, sources={s["key"]: s for s in known.get("source", [])},
                          parts_of_speech=load_parts_of_speech(data_dir), filename=filename,
-                         source=source, lang=lang)
+                         source=source, lang=lang, limits=limits)
+
+
+ROWS_KEPT = 1000  # report rows and problems a summary keeps (the pages show as many)
+
+
+def report_summary(report: ImportReport, rows: int = ROWS_KEPT) -> dict[str, Any]:
+    """What the report page shows of a dry run, as JSON (kept with a background job)."""
+    changed = [r for r in report.rows if r.action != "unchanged"]
+    return {
+        "file": report.file, "lang": report.lang, "format": report.format,
+        "encoding": report.encoding, "status": report.status, "entries": len(report.rows),
+        "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
+        "fields": [list(f) for f in report.fields], "ignored_columns": report.ignored_columns,
+        "warnings": [str(w) for w in report.warnings[:rows]],
+        "samples": [list(s) for s in report.samples], "renumbered": report.renumbered[:rows],
+        "rows": [{"line": r.line, "action": r.action, "public_id": r.public_id,
+                  "headword": r.headword} for r in changed[:rows]],
+        "hidden_rows": max(0, len(changed) - rows), "batch_id": report.batch_id,
+    }
+
+
+def problems_summary(exc: ImportFailed, rows: int = ROWS_KEPT) -> dict[str, Any]:
+    """The problems of a file that cannot be imported, as JSON (kept with a background job)."""
+    return {"problems": [{"line": p.line, "column": p.column, "message": p.message}
+                         for p in exc.errors[:rows]],
+            "hidden": max(0, len(exc.errors) - rows),
+            "rejected": len({p.line for p in exc.errors if p.line is not None})}
 
 
 def batch_counts(report: ImportReport) -> dict[str, Any]:
@@ -245,132 +371,3 @@ def _default_data_dir() -> Path:
     if has_app_context():
         return Path(current_app.config["DATA_DIR"])
     return REPO_ROOT / "data"
-
-
-# ---- the plan --------------------------------------------------------------------------------
-def parsed_state(p: ParsedEntry) -> dict[str, Any]:
-    """What the file says an entry is, in the shape of ``entry_state``."""
-    return {
-        "headword": p.headword, "part_of_speech": p.part_of_speech, "form_kind": p.form_kind,
-        "pronunciation": p.pronunciation, "variety": p.variety, "note": p.note,
-        "license": p.license, "source": p.source, "extra": p.extra,
-        "senses": [{"gloss_vi": s.gloss_vi, "gloss_en": s.gloss_en, "definition": s.definition,
-                    "semantic_field": s.semantic_field, "concept_id": s.concept_id,
-                    "concept_gloss": s.concept_gloss, "gloss_note": s.gloss_note,
-                    "extra": s.extra,
-                    "examples": [{"text": t, "translation_vi": v} for t, v in s.examples]}
-                   for s in p.senses],
-        "variants": [{"form": f, "kind": k, "label": lb} for f, k, lb in p.variants],
-    }
-
-
-class _Plan:
-    """Compare the parsed file with the database; decide each row's action and the
-    homograph numbers, without changing anything."""
-
-    def __init__(self, session: Session, lang: str, parsed: ParsedLexicon) -> None:
-        self.language = session.scalar(select(Language).where(Language.code == lang))
-        self.parsed = parsed
-        self.keys = {p.source_key for p in parsed.entries}
-        self.existing = self._load_existing(session, [p.source_key for p in parsed.entries])
-        numbers, others = self._homographs(session)
-        self.rows: list[tuple[ParsedEntry, Entry | None, str]] = []
-        # (row, stored entry or None, homograph number, content changed)
-        self.changes: list[tuple[ParsedEntry, Entry | None, int | None, bool]] = []
-        for p in parsed.entries:
-            entry = self.existing.get(p.source_key)
-            number = numbers.get(("file", p.source_key))
-            if entry is not None and entry.status == DELETED:
-                number = entry.homograph  # deleted entries keep out of the numbering
-            if entry is None:
-                action, content = CREATED, True
-            else:
-                content = entry_state(entry) != parsed_state(p)
-                action = UPDATED if content or entry.homograph != number else UNCHANGED
-            self.rows.append((p, entry, action))
-            if action != UNCHANGED:
-                self.changes.append((p, entry, number, content))
-        self.others: list[tuple[Entry, int | None]] = [
-            (session.get(Entry, entry_id), number) for entry_id, number in others]
-
-    def _load_existing(self, session: Session, keys: list[str]) -> dict[str, Entry]:
-        if self.language is None:
-            return {}
-        found: dict[str, Entry] = {}
-        for i in range(0, len(keys), 500):
-            q = (select(Entry)
-                 .where(Entry.language_id == self.language.id,
-                        Entry.source_key.in_(keys[i:i + 500]))
-                 .options(selectinload(Entry.source), selectinload(Entry.variants),
-                          selectinload(Entry.senses).selectinload(Sense.examples)))
-            found.update((e.source_key, e) for e in session.scalars(q))
-        return found
-
-    def _homographs(self, session: Session):
-        """Number the entries sharing an exact headword key 1, 2, … by source_key when there
-        are two or more, else None; only for headwords this file touches (including the old
-        headword of an entry the file renames). Deleted entries take no number."""
-        members: dict[tuple, tuple[str, str]] = {}  # member -> (exact key, source key)
-        current: dict[tuple, int | None] = {}
-        touched: set[str] = set()
-        if self.language is not None:
-            for entry_id, headword, source_key, homograph in session.execute(
-                    select(Entry.id, Entry.headword, Entry.source_key, Entry.homograph)
-                    .where(Entry.language_id == self.language.id, Entry.status != DELETED)):
-                member = ("file", source_key) if source_key in self.keys else ("db", entry_id)
-                members[member] = (normalize.exact_key(headword), source_key or "")
-                current[member] = homograph
-                if member[0] == "file":
-                    touched.add(members[member][0])
-        for p in self.parsed.entries:
-            stored = self.existing.get(p.source_key)
-            if stored is not None and stored.status == DELETED:
-                continue
-            members[("file", p.source_key)] = (normalize.exact_key(p.headword), p.source_key)
-            touched.add(members[("file", p.source_key)][0])
-        groups: dict[str, list[tuple]] = {}
-        for member, (key, _) in members.items():
-            if key in touched:
-                groups.setdefault(key, []).append(member)
-        numbers: dict[tuple, int | None] = {}
-        for group in groups.values():
-            group.sort(key=lambda m: (members[m][1], str(m[1])))
-            for n, member in enumerate(group, 1):
-                numbers[member] = n if len(group) > 1 else None
-        others = [(m[1], n) for m, n in numbers.items() if m[0] == "db" and current.get(m) != n]
-        return numbers, others
-
-
-# ---- writing ---------------------------------------------------------------------------------
-def _apply(session: Session, plan: _Plan, status: str) -> list[tuple[Entry, str]]:
-    """Create (as ``status``) and update the planned entries; return (entry, revision
-    summary) pairs."""
-    language = plan.language
-    assert language is not None  # ensure_catalog ran
-    sources = {s.key: s for s in session.scalars(select(Source))}
-    written: list[tuple[Entry, str]] = []
-    for p, entry, number, content in plan.changes:
-        if entry is None:
-            entry = Entry(language=language, source_key=p.source_key, status=status,
-                          reviewed=False, source=sources[p.source])
-            session.add(entry)
-            summary = CREATED
-        else:
-            summary = UPDATED
-        if content:
-            _fill(entry, p, sources[p.source])
-        if entry.homograph != number:
-            entry.homograph = number
-        written.append((entry, summary))
-    for entry, number in plan.others:
-        entry.homograph = number
-        written.append((entry, UPDATED))
-    return written
-
-
-def _fill(entry: Entry, p: ParsedEntry, source: Source) -> None:
-    """Copy the file's content onto the entry."""
-    changed = entry.id is not None
-    assign_state(entry, parsed_state(p), source)
-    if changed:
-        entry.reviewed = False  # new source content: a reviewer has not seen it yet

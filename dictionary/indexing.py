@@ -199,12 +199,17 @@ def _before_flush(session: Session, _ctx, _instances) -> None:
     touched: dict[int, Entry] = {}
     deleted: set[str] = set()
     changed = [o for o in session.dirty if session.is_modified(o)]
-    for obj in list(session.new) + changed + list(session.deleted):
+    # ``session.new`` and ``session.deleted`` are rebuilt on every access: read them once (a
+    # bulk import flushes thousands of entries at a time). Lists keep the order in which
+    # new entries get their public ids.
+    new, gone = list(session.new), list(session.deleted)
+    is_new, is_gone = set(new), set(gone)
+    for obj in [*new, *changed, *gone]:
         derive.clean_text_fields(obj)
         entry = _owner(obj)
         if entry is None:
             continue
-        if entry in session.deleted:
+        if entry in is_gone:
             if entry.public_id:
                 deleted.add(entry.public_id)
             continue
@@ -216,7 +221,7 @@ def _before_flush(session: Session, _ctx, _instances) -> None:
         derive.derive_entry(entry, rules)
         if not entry.public_id:
             entry.public_id = _next_public_id(session, language.code)
-        if entry not in session.new:
+        if entry not in is_new:
             entry.updated_at = utcnow()  # a sense edit is an entry edit (diff repair, locking)
     pids = {e.public_id for e in touched.values()} | deleted
     for pid in sorted(pids):

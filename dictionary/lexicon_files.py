@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -22,38 +21,8 @@ from dataclasses import dataclass, field
 from search_index import normalize
 
 from . import legacy_encodings
-
-
-@dataclass(frozen=True)
-class ImportProblem:
-    """One thing wrong with the file, located as precisely as we can."""
-
-    line: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = []
-        if self.line is not None:
-            where.append(f"line {self.line}")
-        if self.column is not None:
-            where.append(f'column "{self.column}"')
-        return f"{', '.join(where)}: {self.message}" if where else self.message
-
-
-class ImportFailed(Exception):
-    """The file cannot be imported; ``errors`` lists every problem found. Nothing was written."""
-
-    def __init__(self, message: str | None = None, *, errors: list[ImportProblem] | None = None):
-        self.errors: list[ImportProblem] = list(errors or [])
-        if message is not None:
-            self.errors.insert(0, ImportProblem(None, None, message))
-        super().__init__(self._text())
-
-    def _text(self) -> str:
-        if len(self.errors) == 1:
-            return str(self.errors[0])
-        return f"{len(self.errors)} problems:\n" + "\n".join(f"  {e}" for e in self.errors)
+from .import_problems import ImportFailed, ImportProblem  # (named here too, as always)
+from .limits import too_many_rows
 
 
 # ---- decoding ---------------------------------------------------------------------------------
@@ -225,15 +194,36 @@ def sniff_delimiter(header_line: str, known: Callable[[str], bool]) -> str:
     return max(DELIMITERS, key=score)
 
 
-def read_table(text: str, known: Callable[[str], bool]) -> Table:
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+
+
+def iter_lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their endings (``\\r\\n``, ``\\r`` or ``\\n``), one at a
+    time: what ``csv.reader`` needs, without a copy of the whole text (``io.StringIO``
+    holds four bytes per character).
+
+    >>> list(iter_lines("a,b\\r\\n\\"x\\ny\\",c\\rlast"))
+    ['a,b\\r\\n', '"x\\n', 'y",c\\r', 'last']
+    """
+    end = len(text)
+    for match in _LINE.finditer(text):
+        if match.start() == end:
+            return
+        yield match.group()
+
+
+def read_table(text: str, known: Callable[[str], bool], *,
+               max_rows: int | None = None) -> Table:
     """Split ``text`` into a header and rows. Blank lines (and rows of empty cells) are
-    skipped; malformed quoting stops the reading with a problem naming the line."""
-    lines = text.splitlines()
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if first is None:
+    skipped; malformed quoting stops the reading with a problem naming the line. More than
+    ``max_rows`` data rows stop the reading at once with ``ImportFailed`` (the rows are
+    counted as they are read: a huge file is never held as rows)."""
+    header_line = next((line for line in iter_lines(text) if line.strip()), None)
+    if header_line is None:
         raise ImportFailed("the file is empty")
-    delimiter = sniff_delimiter(lines[first], known)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    header_line = header_line.rstrip("\r\n")
+    delimiter = sniff_delimiter(header_line, known)
+    reader = csv.reader(iter_lines(text), delimiter=delimiter, strict=True)
     table: Table | None = None
     problems: list[ImportProblem] = []
     done = 0  # physical lines consumed so far
@@ -253,6 +243,8 @@ def read_table(text: str, known: Callable[[str], bool]) -> Table:
         if table is None:
             table = Table([c.strip() for c in cells], start, delimiter)
             continue
+        if max_rows is not None and len(table.rows) >= max_rows:
+            raise ImportFailed(errors=[ImportProblem(start, None, too_many_rows(max_rows))])
         table.rows.append(Row(start, cells, done))
     if table is None:
         raise ImportFailed(errors=problems or [ImportProblem(None, None, "the file is empty")])

@@ -2,115 +2,31 @@
 
 Second step of an import (``importer.import_lexicon``): ``parse_lexicon`` takes the bytes,
 lets ``lexicon_files`` decode and split them, detects the format from the header row and
-turns every row into a ``ParsedEntry`` whose text is already in storage form
-(``normalize.clean``), so the importer can compare it with what the database holds. Every
-row is checked before anything is written; all problems are collected, each with its line
-and column, and raised together as ``ImportFailed``. The formats are documented in
-docs/import-format.md.
+has ``lexicon_tables`` (or the LIFT, MDF readers) turn every row into a ``ParsedEntry``
+whose text is already in storage form (``normalize.clean``), so the importer can compare it
+with what the database holds. Every row is checked before anything is written, the limits
+of ``limits`` included (rows per file are counted while the file is read); all problems are
+collected, each with its line and column, and raised together as ``ImportFailed``. The
+formats are documented in the README.
 """
 from __future__ import annotations
 
-import hashlib
-import unicodedata
-from dataclasses import dataclass, field
-from typing import Any
+import codecs
 
-from search_index import normalize
-
-from .lexicon_files import (CellReader, ImportFailed, ImportProblem, Table, decode_lexicon,
-                            fold_header, read_table)
-from .models import ORTHOGRAPHIC, PHONETIC, Entry, Sense, Variant
-from .parts_of_speech import PartOfSpeech, fold_label
+from . import limits as entry_limits
+from .lexicon_checks import entry_problems
+from .lexicon_files import ImportFailed, ImportProblem, Table, decode_lexicon, iter_lines, read_table
+from .lexicon_tables import (CURATED_COLUMNS, LIMITS, ParsedEntry, ParsedLexicon, ParsedSense,
+                             _Parser, fold_header, is_known_column, stable_key)
+from .parts_of_speech import PartOfSpeech
 
 STARTER, CURATED = "starter", "curated"  # the two table formats (CSV/TSV or XLSX)
 LIFT, MDF = "lift", "mdf"  # formats parsed by lexicon_lift and lexicon_mdf
 XLSX, TEXT = "xlsx", "text"  # what detect_format sees before decoding
 
-# The starter CSV (data/SOURCES.md §1): columns mapped to model fields. All other columns
-# are kept verbatim in Entry.extra.
-STARTER_REQUIRED = ("entry_id", "headword", "vietnamese", "source")
-STARTER_MAPPED = ("entry_id", "headword", "segments", "vietnamese", "english", "semantic_field",
-                  "concept_id", "concepticon_gloss", "variety", "license", "source")
-
-# The curated format: canonical column → Vietnamese (and other) header aliases.
-CURATED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "headword": ("từ", "mục từ", "từ hrê", "từ co"),
-    "part_of_speech": ("từ loại", "pos"),
-    "vietnamese": ("nghĩa tiếng việt", "tiếng việt", "nghĩa"),
-    "english": ("nghĩa tiếng anh", "tiếng anh"),
-    "example": ("ví dụ", "câu ví dụ"),
-    "example_vi": ("dịch ví dụ", "nghĩa ví dụ", "ví dụ tiếng việt"),
-    "variant": ("biến thể", "dạng khác"),
-    "semantic_field": ("trường nghĩa", "chủ đề"),
-    "source": ("nguồn",),
-    "id": ("mã", "mã số"),
-    "concept_id": ("mã khái niệm",),
-    "note": ("ghi chú",),
-}
-CURATED_REQUIRED = ("headword", "vietnamese", "source")
-
-
-_CURATED_NAMES = {fold_header(alias): canon for canon, aliases in CURATED_COLUMNS.items()
-                  for alias in (canon, *aliases)}
-_STARTER_NAMES = {fold_header(n) for n in STARTER_MAPPED}
-
-
-def is_known_column(name: str) -> bool:
-    folded = fold_header(name)
-    return folded in _CURATED_NAMES or folded in _STARTER_NAMES or folded == "entry id"
-
-
-# ---- parsed rows -----------------------------------------------------------------------------
-@dataclass
-class ParsedSense:
-    gloss_vi: str
-    gloss_en: str | None = None
-    semantic_field: str | None = None
-    concept_id: str | None = None
-    concept_gloss: str | None = None
-    gloss_note: str | None = None
-    examples: list[tuple[str, str]] = field(default_factory=list)  # (text, translation_vi)
-    definition: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)  # source data the model does not hold
-
-
-@dataclass
-class ParsedEntry:
-    """One entry as the file describes it, text already in storage form."""
-
-    line: int
-    source_key: str
-    source: str
-    headword: str
-    form_kind: str
-    part_of_speech: str | None = None
-    pronunciation: str | None = None
-    variety: str | None = None
-    note: str | None = None
-    license: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)  # source data the model does not hold
-    senses: list[ParsedSense] = field(default_factory=list)
-    variants: list[tuple[str, str, str | None]] = field(default_factory=list)  # form, kind, label
-    row_id: str | None = None  # curated `id` cell
-
-
-@dataclass
-class ParsedLexicon:
-    format: str
-    encoding: str
-    delimiter: str
-    entries: list[ParsedEntry]
-    ignored_columns: list[str]
-    # Legacy-encoded lines converted on reading: (line, as found, as converted), a sample.
-    samples: list[tuple[int, str, str]] = field(default_factory=list)
-    # Things that do not stop the import but a linguist should know (e.g. an unknown LIFT
-    # grammatical-info kept as it was).
-    warnings: list[ImportProblem] = field(default_factory=list)
-
-
 def parse_lexicon(data: bytes, *, sources: dict[str, dict], parts_of_speech: list[PartOfSpeech],
-                  filename: str = "", source: str | None = None,
-                  lang: str | None = None) -> ParsedLexicon:
+                  filename: str = "", source: str | None = None, lang: str | None = None,
+                  limits: entry_limits.Limits | None = None) -> ParsedLexicon:
     """Detect the format, decode, read and check a whole file; ``ImportFailed`` lists every
     problem found.
 
@@ -119,20 +35,25 @@ def parse_lexicon(data: bytes, *, sources: dict[str, dict], parts_of_speech: lis
     entries take ``source`` (the import's choice), which is then required (a LIFT file
     written by our export names each entry's source itself). ``lang`` is the language the
     file is imported into: a LIFT file's headwords are read from that writing system.
+    ``limits`` (default: ``limits.current()``) bound the rows of the file, counted while it
+    is read, and what each entry holds.
     """
+    limits = limits or entry_limits.current()
     fmt = detect_format(data, filename)
     if fmt == XLSX:
         from .lexicon_xlsx import read_xlsx_table
 
-        return _parse_table(read_xlsx_table(data, is_known_column), "xlsx", [], sources,
-                            parts_of_speech)
+        return _parse_table(read_xlsx_table(data, is_known_column, max_rows=limits.file_rows),
+                            "xlsx", [], sources, parts_of_speech, limits)
     if fmt == LIFT:
         from .lexicon_lift import parse_lift
 
         warnings: list[ImportProblem] = []
         entries = parse_lift(data, source=source, sources=sources,
-                             parts_of_speech=parts_of_speech, vernacular=lang, warnings=warnings)
+                             parts_of_speech=parts_of_speech, vernacular=lang, warnings=warnings,
+                             limits=limits)
         return _checked(ParsedLexicon(LIFT, "xml", "", entries, [], warnings=warnings))
+    refuse_too_many_rows(data, limits.file_rows)
     decoded = decode_lexicon(data)
     samples = list(getattr(decoded, "samples", []))
     from .lexicon_mdf import looks_like_mdf
@@ -141,10 +62,35 @@ def parse_lexicon(data: bytes, *, sources: dict[str, dict], parts_of_speech: lis
         from .lexicon_mdf import parse_mdf
 
         entries = parse_mdf(decoded.text, source=_required_source(source, "Toolbox/MDF", sources),
-                            sources=sources, parts_of_speech=parts_of_speech)
+                            sources=sources, parts_of_speech=parts_of_speech, limits=limits)
         return _checked(ParsedLexicon(MDF, decoded.encoding, "", entries, [], samples))
-    return _parse_table(read_table(decoded.text, is_known_column), decoded.encoding, samples,
-                        sources, parts_of_speech)
+    table = read_table(decoded.text, is_known_column, max_rows=limits.file_rows)
+    return _parse_table(table, decoded.encoding, samples, sources, parts_of_speech, limits)
+
+
+def refuse_too_many_rows(data: bytes, maximum: int) -> None:
+    """Refuse a CSV/TSV or MDF file with more than ``maximum`` rows (records) before it is
+    decoded (decoding looks at every word for legacy Vietnamese encodings): its rows are
+    counted on the bytes read as Latin-1, which keeps the line breaks, quotes and
+    delimiters of UTF-8, TCVN3 and VNI files where they are, and the count stops at the
+    first row over the limit. Files with fewer line breaks than ``maximum`` are not looked at.
+    """
+    breaks = max(data.count(b"\n"), data.count(b"\r"))
+    if breaks <= maximum or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return  # (UTF-16 is counted while it is read)
+    text = data.removeprefix(codecs.BOM_UTF8).decode("latin-1")
+    from .lexicon_mdf import looks_like_mdf
+
+    if not looks_like_mdf(text):
+        read_table(text, is_known_column, max_rows=maximum)  # raises when over
+        return
+    records = 0
+    for number, line in enumerate(iter_lines(text), 1):
+        if line.startswith("\\lx") and line[3:4] in ("", " ", "\t", "\r", "\n"):
+            records += 1
+            if records > maximum:
+                raise ImportFailed(errors=[ImportProblem(
+                    number, None, entry_limits.too_many_rows(maximum, "records (\\lx)"))])
 
 
 def detect_format(data: bytes, filename: str = "") -> str:
@@ -178,7 +124,8 @@ def _required_source(source: str | None, what: str, sources: dict[str, dict]) ->
 
 
 def _parse_table(table: Table, encoding: str, samples: list, sources: dict[str, dict],
-                 parts_of_speech: list[PartOfSpeech]) -> ParsedLexicon:
+                 parts_of_speech: list[PartOfSpeech],
+                 limits: entry_limits.Limits | None = None) -> ParsedLexicon:
     folded = [fold_header(h) for h in table.header]
     fmt = STARTER if "entry id" in folded else CURATED
     parser = _Parser(table, sources, parts_of_speech)
@@ -186,7 +133,8 @@ def _parse_table(table: Table, encoding: str, samples: list, sources: dict[str, 
         parser.starter()
     else:
         parser.curated()
-    problems = table.problems + parser.problems
+    problems = table.problems + parser.problems + entry_problems(
+        parser.entries, limits or entry_limits.current())
     if not problems and not parser.entries:
         problems.append(ImportProblem(None, None, "the file has a header row but no data rows"))
     if problems:
@@ -200,222 +148,8 @@ def _checked(parsed: ParsedLexicon) -> ParsedLexicon:
     return parsed
 
 
-# ---- checks ----------------------------------------------------------------------------------
-# Longest text each target column holds (from the model, so the two never disagree).
-LIMITS: dict[str, int] = {name: column.type.length for name, column in {
-    "headword": Entry.__table__.c.headword, "source_key": Entry.__table__.c.source_key,
-    "pronunciation": Entry.__table__.c.pronunciation, "variety": Entry.__table__.c.variety,
-    "license": Entry.__table__.c.license, "semantic_field": Sense.__table__.c.semantic_field,
-    "concept_id": Sense.__table__.c.concept_id, "concept_gloss": Sense.__table__.c.concept_gloss,
-    "variant_form": Variant.__table__.c.form,
-}.items()}
-class _Parser(CellReader):
-    limits = LIMITS
-
-    def __init__(self, table: Table, sources: dict[str, dict],
-                 parts_of_speech: list[PartOfSpeech]) -> None:
-        super().__init__(table)
-        self.sources = sources
-        self.pos_table = parts_of_speech
-        self.pos = {}
-        for p in parts_of_speech:
-            for label in (p.key, p.vi, p.en, *p.aliases):
-                self.pos.setdefault(fold_label(label), p.key)
-        self.entries: list[ParsedEntry] = []
-        self.keys: dict[str, int] = {}  # source_key -> line
-
-    def headword(self) -> str:
-        value = self.text("headword")
-        if not value and (self.line, "headword") not in self.reported:
-            self.problem("headword", "empty headword")
-        return value
-
-    def glosses(self, column: str) -> str:
-        """``a; b`` cells: synonymous Vietnamese glosses of one sense, separators tidied."""
-        value = self.text(column)
-        return "; ".join(g for g in (normalize.clean(x) for x in value.split(";")) if g)
-
-    def source(self, column: str = "source") -> str:
-        key = self.raw(column).strip()
-        if key in self.sources:
-            return key
-        known = ", ".join(sorted(self.sources)) or "none yet"
-        what = f'unknown source "{key}"' if key else "empty source"
-        self.problem(column, f"{what}; use a source key from data/languages.toml ({known}), or "
-                             "add one there as a [[source]] table with key, license and citation")
-        return key
-
-    def claim(self, column: str, key: str, duplicate: str) -> None:
-        if len(key) > LIMITS["source_key"]:
-            self.problem(column, f"the stable key {key!r} is longer than "
-                                 f"{LIMITS['source_key']} characters")
-        if key in self.keys:
-            self.problem(column, f"{duplicate} (also on line {self.keys[key]})")
-        else:
-            self.keys[key] = self.line
-
-    # ---- the starter CSV ----------------------------------------------------------------
-    def starter(self) -> None:
-        unknown = self.map_header({fold_header(n): n for n in STARTER_MAPPED}, keep_unknown=True)
-        if not self.require(STARTER_REQUIRED):
-            return
-        for _ in self.rows():
-            entry_id = self.text("entry_id", clean=False)
-            if not entry_id:
-                self.problem("entry_id", "empty entry_id")
-            else:
-                self.claim("entry_id", entry_id, f'duplicate entry_id "{entry_id}"')
-            headword = self.headword()
-            source = self.source()
-            review = self.raw_named("needs_review").strip().casefold() == "yes"
-            gloss = self.glosses("vietnamese")
-            if not gloss and not review and (self.line, "vietnamese") not in self.reported:
-                self.problem("vietnamese", "empty gloss (allowed only when needs_review is yes)")
-            sense = ParsedSense(
-                gloss_vi=gloss,
-                gloss_en=self.text("english") or None,
-                semantic_field=self.text("semantic_field") or None,
-                concept_id=self.text("concept_id", clean=False) or None,
-                concept_gloss=self.text("concepticon_gloss", limit="concept_gloss",
-                                        clean=False) or None,
-                gloss_note=(unicodedata.normalize("NFC", self.raw_named("review_reason")).strip()
-                            or None) if review else None,
-            )
-            self.entries.append(ParsedEntry(
-                line=self.line, source_key=entry_id, source=source, headword=headword,
-                form_kind=PHONETIC,
-                pronunciation=self.text("segments", limit="pronunciation", clean=False) or None,
-                variety=self.text("variety", clean=False) or None,
-                license=self.text("license", clean=False),
-                extra={self.table.header[i] or f"column {i + 1}": self.row[i] for i, _ in unknown},
-                senses=[sense],
-            ))
-
-    def raw_named(self, header: str) -> str:
-        """A cell of a starter column that is kept in ``extra`` (not mapped)."""
-        for i, cell in enumerate(self.table.header):
-            if fold_header(cell) == fold_header(header):
-                return self.row[i]
-        return ""
-
-    # ---- the curated format -------------------------------------------------------------
-    def curated(self) -> None:
-        self.map_header(_CURATED_NAMES, keep_unknown=False)
-        if not self.require(CURATED_REQUIRED):
-            return
-        entry: ParsedEntry | None = None
-        for _ in self.rows():
-            if self.raw("headword").strip():
-                entry = self.curated_entry()
-                self.entries.append(entry)
-            elif entry is None:
-                self.problem("headword", "empty headword on the first data row; a row with an "
-                                         "empty headword continues the entry above it")
-            else:
-                self.continuation(entry)
-
-    def part_of_speech(self) -> str | None:
-        value = self.text("part_of_speech")
-        if not value:
-            return None
-        key = self.pos.get(fold_label(value))
-        if key is None:
-            choices = ", ".join(f"{p.vi} ({p.en})" for p in self.pos_table)
-            self.problem("part_of_speech", f'unknown part of speech "{value}"; use one of: '
-                                           f"{choices} (the list is data/parts_of_speech.toml)")
-        return key
-
-    def sense(self) -> ParsedSense:
-        gloss = self.glosses("vietnamese")
-        if not gloss and (self.line, "vietnamese") not in self.reported:
-            self.problem("vietnamese", "empty gloss")
-        sense = ParsedSense(gloss, self.text("english") or None,
-                            self.text("semantic_field") or None,
-                            self.text("concept_id", clean=False) or None)
-        self.example(sense)
-        return sense
-
-    def example(self, sense: ParsedSense | None) -> None:
-        text = self.text("example", multiline=True)
-        translation = self.text("example_vi", multiline=True)
-        if translation and not text:
-            self.problem("example_vi", "a translation without an example")
-        elif text and sense is not None:
-            sense.examples.append((text, translation))
-
-    def variants(self, entry: ParsedEntry) -> None:
-        """``a; b`` cells: other spellings of the headword."""
-        for form in self.text("variant").split(";"):
-            form = normalize.clean(form)
-            if len(form) > LIMITS["variant_form"]:
-                self.problem("variant",
-                             f"{len(form)} characters; at most {LIMITS['variant_form']} fit")
-            elif form and all(form != v[0] for v in entry.variants):
-                entry.variants.append((form, "spelling", None))
-
-    def curated_entry(self) -> ParsedEntry:
-        headword = self.headword()
-        pos = self.part_of_speech()
-        source = self.source()
-        sense = self.sense()
-        row_id = self.text("id", clean=False) or None
-        if row_id:
-            key = f"{source}:{row_id}"
-            self.claim("id", key, f'duplicate id "{row_id}"')
-        else:
-            key = stable_key(source, headword, sense.gloss_vi)
-            self.claim("headword", key, "the same headword and first Vietnamese gloss as another "
-                                        "row; give the rows an id column, or write further senses "
-                                        "as continuation rows (empty headword)")
-        entry = ParsedEntry(
-            line=self.line, source_key=key, source=source, headword=headword,
-            form_kind=ORTHOGRAPHIC, part_of_speech=pos,
-            note=self.text("note", multiline=True, clean=False) or None,
-            license=(self.sources.get(source) or {}).get("license", ""),
-            senses=[sense], row_id=row_id,
-        )
-        self.variants(entry)
-        return entry
-
-    def continuation(self, entry: ParsedEntry) -> None:
-        row_id = self.text("id", clean=False)
-        if row_id and row_id != entry.row_id:
-            self.problem("id", f'a row with an empty headword continues the entry of line '
-                               f'{entry.line}; leave its id empty '
-                               f'(or repeat "{entry.row_id or ""}")')
-        source = self.raw("source").strip()
-        if source and source != entry.source:
-            self.problem("source", f"a row with an empty headword continues the entry of line "
-                                   f"{entry.line}, whose source is {entry.source!r}")
-        pos = self.part_of_speech()
-        if pos and pos != entry.part_of_speech:
-            self.problem("part_of_speech", "the part of speech belongs to the entry, not the "
-                                           "sense; write a different part of speech as a new entry "
-                                           "(same headword, its own row)")
-        if self.raw("vietnamese").strip():
-            entry.senses.append(self.sense())
-        elif any(self.raw(c).strip() for c in ("english", "semantic_field", "concept_id")):
-            self.problem("vietnamese", "empty gloss")
-        else:
-            self.example(entry.senses[-1] if entry.senses else None)
-        self.variants(entry)
-        note = self.text("note", multiline=True, clean=False)
-        if note:
-            entry.note = f"{entry.note}\n{note}" if entry.note else note
-
-
-def stable_key(source: str, headword: str, gloss: str) -> str:
-    """A curated row's identity when it has no ``id``: loose keys (without per-language
-    rules, so editing data/orthography never changes identities) of the headword and the
-    first Vietnamese gloss. Overlong keys keep a readable head and a hash.
-
-    >>> stable_key("nhom2024", "Zấtok", "nhà; cửa")
-    'nhom2024:zatok|nha'
-    """
-    first = gloss.split(";")[0]
-    key = f"{source}:{normalize.loose_key(headword)}|{normalize.loose_key(first)}"
-    maximum = LIMITS["source_key"]
-    if len(key) > maximum:
-        digest = hashlib.sha1(key.encode()).hexdigest()[:16]
-        key = f"{key[:maximum - 17]}#{digest}"
-    return key
+# The table formats, the parsed rows and the column lengths live in ``lexicon_tables``;
+# they are named here too, where the other readers and the tests have always found them.
+__all__ = ["CURATED", "CURATED_COLUMNS", "LIFT", "LIMITS", "MDF", "STARTER", "ParsedEntry",
+           "ParsedLexicon", "ParsedSense", "_Parser", "detect_format", "is_known_column",
+           "parse_lexicon", "stable_key"]

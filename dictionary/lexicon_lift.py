@@ -24,16 +24,18 @@ import codecs
 import re
 import xml.etree.ElementTree as ET
 
+from . import limits as entry_limits
+from .lexicon_checks import entry_problems
 from .lexicon_files import ImportFailed, ImportProblem, bad_character
-from .lexicon_formats import LIMITS, ParsedEntry, ParsedSense
-from .lift_xml import (SLOT, TRAIT_KINDS, LineElement, Tree, choose, is_ipa, is_lang, mark,
-                       read_lift, text_of, value_of, variant_kind_label)
-from .models import ORTHOGRAPHIC, PHONETIC, Variant
+from .lexicon_tables import LIMITS, ParsedEntry, ParsedSense
+from .lift_xml import (SLOT, TRAIT_KINDS, LineElement, Refused, Tree, choose, is_ipa, is_lang,
+                       mark, read_lift, text_of, value_of, variant_kind_label)
+from .models import ORTHOGRAPHIC, PHONETIC
 from .parts_of_speech import PartOfSpeech, fold_label
 
 SEMANTIC_DOMAINS = ("semantic-domain-ddp4", "semantic-domain")
 EXPORT_TRAITS = ("source", "license", "public-id")  # lift_export writes them on every entry
-LABEL_LIMIT = Variant.__table__.c.label.type.length
+LABEL_LIMIT = LIMITS["variant_label"]
 
 
 def like_headword(forms: list[ET.Element], lang: str | None):
@@ -57,7 +59,8 @@ def looks_like_lift(data: bytes) -> bool:
 
 def parse_lift(data: bytes, *, source: str | None, sources: dict[str, dict],
                parts_of_speech: list[PartOfSpeech], vernacular: str | None = None,
-               warnings: list[ImportProblem] | None = None) -> list[ParsedEntry]:
+               warnings: list[ImportProblem] | None = None,
+               limits: entry_limits.Limits | None = None) -> list[ParsedEntry]:
     """Read and check a whole LIFT file; ``ImportFailed`` lists every problem found.
 
     ``source``: the source key of entries that do not name one (in a ``source`` trait, as
@@ -65,14 +68,22 @@ def parse_lift(data: bytes, *, source: str | None, sources: dict[str, dict],
     by key; ``vernacular``: the language code of the headwords (the lexical-unit form in
     that language is the headword; without it, the first form). What stops nothing but is
     worth telling (an unknown grammatical-info, a skipped deleted entry) goes to ``warnings``.
+    ``limits`` (default ``limits.current()``): a file with more entries than
+    ``limits.file_rows`` is refused as soon as the parse reaches the first one too many;
+    entries holding more than the limits allow are reported with their XML lines.
     """
     if not data.strip():
         raise ImportFailed("the file is empty")
     if source is not None and source not in sources:
         raise ImportFailed(_unknown_source(source, sources))
+    limits = limits or entry_limits.current()
     reader = _Reader(source, sources, parts_of_speech, vernacular)
+    reader.max_entries = limits.file_rows
     tree, problems = Tree(reader.child), reader.problems
     problems.extend(read_lift(data, tree))
+    if reader.too_many is not None:
+        raise ImportFailed(errors=[reader.too_many])
+    problems.extend(entry_problems(reader.entries, limits))
     version = tree.root.get("version") if tree.root is not None else "0.13"
     if version != "0.13":
         problems.append(ImportProblem(1, "lift", f'LIFT version {version or "(none)"}; this '
@@ -110,6 +121,9 @@ class _Reader:
         self.warnings: list[ImportProblem] = []
         self.keys: dict[str, int | None] = {}
         self.sourceless: list[int | None] = []  # lines of entries that name no source
+        self.max_entries: int | None = None
+        self.seen = 0  # <entry> elements read so far
+        self.too_many: ImportProblem | None = None
 
     def problem(self, el: ET.Element, message: str, where: str | None = None) -> None:
         self.problems.append(ImportProblem(getattr(el, "line", None), where or el.tag, message))
@@ -142,6 +156,11 @@ class _Reader:
 
     def child(self, el: LineElement, root: LineElement) -> None:
         if el.tag == "entry":
+            self.seen += 1
+            if self.max_entries is not None and self.seen > self.max_entries:
+                self.too_many = ImportProblem(el.line, None, entry_limits.too_many_rows(
+                    self.max_entries, "entries"))
+                raise Refused(el.line, self.too_many.message)  # stops the parse here
             for name, uri in root.items():  # prefixes declared on <lift> go with the entry
                 if name.startswith("xmlns:"):
                     el.attrib.setdefault(name, uri)
@@ -242,6 +261,7 @@ class _Reader:
             mark(variant, form, "form")
             mark(el, variant, "variant")
             entry.variants.append((text, kind, label))
+            entry.variant_lines.append(getattr(variant, "line", None))
 
     def sense(self, el: ET.Element, lang: str | None, number: int):
         info, pos = el.find("grammatical-info"), None
@@ -272,7 +292,8 @@ class _Reader:
             gloss_note=self.take(note, choose(note.findall("form"), (), True)
                                  if note is not None else None, "gloss_note"),
             definition=self.take(definition, choose(definition.findall("form"), ("vi", "en"))
-                                 if definition is not None else None, "definition"))
+                                 if definition is not None else None, "definition"),
+            line=getattr(el, "line", None))
         if not sense.gloss_vi and not sense.gloss_note and not gloss_problem:
             self.problem(el, f'sense {number} has no Vietnamese gloss (gloss lang="vi"); the '
                              "dictionary shows every sense in Vietnamese (a sense may go without "
@@ -289,6 +310,7 @@ class _Reader:
             mark(example, form, "text")
             mark(el, example, "example")
             sense.examples.append((text, translation or ""))
+            sense.example_lines.append(getattr(example, "line", None))
         sense.extra = {"lift": ET.tostring(el, encoding="unicode")}
         return sense, pos
 

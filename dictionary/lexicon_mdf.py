@@ -31,20 +31,24 @@ second ``\sd`` of a sense and a ``\ve`` comment too long for a label.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from search_index import normalize
 
+from . import limits as entry_limits
+from .lexicon_checks import entry_problems
 from .lexicon_files import ImportFailed, ImportProblem, bad_character
-from .lexicon_formats import LIMITS, ParsedEntry, ParsedSense
-from .models import ORTHOGRAPHIC, Variant
+from .lexicon_tables import LIMITS, ParsedEntry, ParsedSense
+from .models import ORTHOGRAPHIC
 from .parts_of_speech import PartOfSpeech, fold_label
 
 MDF = "mdf"
 _FIELD = re.compile(r"\\(\S+)(?:[ \t]+(.*))?$")
 _START = re.compile(r"\\(_sh|lx)(\s|$)")
-_LABEL_LIMIT = Variant.__table__.c.label.type.length
+_LINE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|$)")
+_LABEL_LIMIT = LIMITS["variant_label"]
 
 
 def looks_like_mdf(text: str) -> bool:
@@ -53,7 +57,7 @@ def looks_like_mdf(text: str) -> bool:
     >>> looks_like_mdf("\n\\_sh v3.0  400  MDF 4.0\n\\lx zatok"), looks_like_mdf("headword,x")
     (True, False)
     """
-    for line in text.lstrip("\ufeff").splitlines():
+    for line in _lines(text.lstrip("\ufeff")):  # (not splitlines: the text may be huge)
         if line.strip():
             return bool(_START.match(line))
     return False
@@ -66,38 +70,52 @@ class MdfField:
     value: str  # continuation lines joined with a space, not yet cleaned
 
 
-def read_fields(text: str) -> list[MdfField]:
-    r"""The fields of an MDF text: a line starting with a backslash opens a field, any
-    other non-blank line continues the previous one.
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` one by one (``\\r\\n``, ``\\r`` or ``\\n``), never all at once."""
+    end = len(text)
+    for match in _LINE.finditer(text):
+        yield match[1]
+        if match.end() >= end:
+            return
+
+
+def read_fields(text: str) -> Iterator[MdfField]:
+    r"""The fields of an MDF text, as they are read: a line starting with a backslash opens
+    a field, any other non-blank line continues the previous one.
 
     >>> [(f.line, f.marker, f.value) for f in read_fields("\\lx za\n  tok\n\n\\gn nhà")]
     [(1, 'lx', 'za tok'), (4, 'gn', 'nhà')]
     """
-    fields: list[MdfField] = []
-    for number, line in enumerate(re.split(r"\r\n|\r|\n", text.lstrip("\ufeff")), 1):
+    last: MdfField | None = None
+    for number, line in enumerate(_lines(text.lstrip("\ufeff")), 1):
         match = _FIELD.match(line) if line.startswith("\\") else None
         if match:
-            fields.append(MdfField(number, match[1], (match[2] or "").strip()))
-        elif line.strip() and fields:
-            last = fields[-1]
+            if last is not None:
+                yield last
+            last = MdfField(number, match[1], (match[2] or "").strip())
+        elif line.strip() and last is not None:
             last.value = f"{last.value} {line.strip()}".strip()
-    return fields
+    if last is not None:
+        yield last
 
 
 def parse_mdf(text: str, *, source: str, sources: dict[str, dict],
-              parts_of_speech: list[PartOfSpeech]) -> list[ParsedEntry]:
+              parts_of_speech: list[PartOfSpeech],
+              limits: entry_limits.Limits | None = None) -> list[ParsedEntry]:
     """Every record of an MDF text as a ``ParsedEntry``; ``ImportFailed`` lists every
     problem, each with its line and marker. ``source`` is the key (in data/languages.toml,
-    given as ``sources``) all records come from: an MDF file names none itself."""
+    given as ``sources``) all records come from: an MDF file names none itself. More
+    records than ``limits.file_rows`` stop the reading at the first one too many."""
     if source not in sources:
         known = ", ".join(sorted(sources)) or "none yet"
         raise ImportFailed(f'unknown source "{source}"; use a source key from '
                            f"data/languages.toml ({known}), or add one there as a [[source]] "
                            "table with key, license and citation")
+    limits = limits or entry_limits.current()
     parser = _MdfParser(source, sources[source].get("license", ""), parts_of_speech)
-    records = parser.split(read_fields(text))
+    records = parser.split(read_fields(text), limits.file_rows)
     entries = [parser.entry(record) for record in records]
-    problems = parser.problems
+    problems = parser.problems + entry_problems(entries, limits)
     if not records and not problems:
         problems.append(ImportProblem(None, None, "no \\lx record found; in a Toolbox/MDF "
                                                   "file every entry starts with a \\lx line"))
@@ -137,7 +155,8 @@ class _Sense:
         return ParsedSense(
             gloss_vi="; ".join(self.gn), gloss_en="; ".join(self.ge) or None,
             semantic_field=self.domain, definition="; ".join(self.dn or self.de) or None,
-            examples=[(x.text, "; ".join(x.vi)) for x in self.examples], extra=extra)
+            examples=[(x.text, "; ".join(x.vi)) for x in self.examples], extra=extra,
+            line=self.line, example_lines=[x.line for x in self.examples])
 
 
 @dataclass
@@ -177,11 +196,16 @@ class _MdfParser:
         name = marker if marker is not None else (None if isinstance(f, int) else f.marker)
         self.problems.append(ImportProblem(line, f"\\{name}" if name else None, message))
 
-    def split(self, fields: list[MdfField]) -> list[list[MdfField]]:
-        """Records, each starting with its ``\\lx`` field; header lines skipped."""
+    def split(self, fields: Iterable[MdfField],
+              max_records: int | None = None) -> list[list[MdfField]]:
+        """Records, each starting with its ``\\lx`` field; header lines skipped.
+        ``ImportFailed`` at the first record over ``max_records``."""
         records: list[list[MdfField]] = []
         for f in fields:
             if f.marker == "lx":
+                if max_records is not None and len(records) >= max_records:
+                    raise ImportFailed(errors=[ImportProblem(
+                        f.line, None, entry_limits.too_many_rows(max_records, "records (\\lx)"))])
                 records.append([f])
             elif records:
                 records[-1].append(f)
@@ -260,7 +284,7 @@ class _MdfParser:
         elif f.marker in ("xn", "xe"):
             self.translation(f, value, sense)
         elif f.marker == "va":
-            self.variant(value, entry)
+            self.variant(value, entry, f.line)
         elif f.marker == "ve" and entry.variants and entry.variants[-1][2] is None \
                 and len(value) <= _LABEL_LIMIT:
             form, kind, _ = entry.variants[-1]
@@ -295,9 +319,10 @@ class _MdfParser:
         example = sense.examples[-1]
         (example.vi if f.marker == "xn" else example.en).append(value)
 
-    def variant(self, form: str, entry: ParsedEntry) -> None:
+    def variant(self, form: str, entry: ParsedEntry, line: int | None = None) -> None:
         if all(form != v[0] for v in entry.variants):
             entry.variants.append((form, "spelling", None))
+            entry.variant_lines.append(line)
 
     def check_glosses(self, senses: list[_Sense]) -> None:
         for n, sense in enumerate(senses, 1):

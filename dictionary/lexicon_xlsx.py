@@ -3,7 +3,7 @@
 First step of an import for spreadsheets, beside ``lexicon_files.decode_lexicon`` +
 ``read_table`` for CSV/TSV: ``read_xlsx_table`` turns the uploaded bytes into the same
 ``lexicon_files.Table`` (header, rows with the spreadsheet's row numbers), so that
-``lexicon_formats._Parser`` reads the starter and curated formats from a workbook exactly as
+``lexicon_tables._Parser`` reads the starter and curated formats from a workbook exactly as
 from a CSV file. Nothing here touches the database.
 
 An upload is hostile until proven otherwise. Before openpyxl parses a single byte, the
@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 import openpyxl
 
 from .lexicon_files import ImportFailed, ImportProblem, Row, Table
+from .limits import too_many_rows
 
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # all parts together, inflated
 MAX_RATIO = 100  # inflated : compressed, per part
@@ -59,11 +60,13 @@ def looks_like_xlsx(data: bytes) -> bool:
 
 
 def read_xlsx_table(data: bytes, known: Callable[[str], bool], *,
-                    max_unpacked: int = MAX_UNPACKED_BYTES) -> Table:
+                    max_unpacked: int = MAX_UNPACKED_BYTES, max_rows: int | None = None) -> Table:
     """The lexicon table of a workbook: the first worksheet whose first non-empty row has a
     known column name (``known``, e.g. ``lexicon_formats.is_known_column``), else the first
     worksheet. ``Row.line`` is the spreadsheet row number; empty rows are skipped.
-    ``ImportFailed`` for anything that is not a safe, readable .xlsx workbook."""
+    ``ImportFailed`` for anything that is not a safe, readable .xlsx workbook, and for a
+    sheet with more than ``max_rows`` filled rows below the header (rows are counted as
+    openpyxl streams them, so reading stops at the first row over the limit)."""
     check_package(data, max_unpacked=max_unpacked)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True,
@@ -71,7 +74,7 @@ def read_xlsx_table(data: bytes, known: Callable[[str], bool], *,
     except Exception as exc:  # openpyxl raises anything from KeyError to XML errors
         raise ImportFailed(f"the workbook could not be read ({_reason(exc)}); {_RESAVE}") from None
     try:
-        return _sheet_table(workbook.worksheets, known)
+        return _sheet_table(workbook.worksheets, known, max_rows)
     except ImportFailed:
         raise
     except Exception as exc:
@@ -186,7 +189,8 @@ def _inflate_and_scan(package: zipfile.ZipFile, members: list[zipfile.ZipInfo],
 
 
 # ---- the sheet -----------------------------------------------------------------------------
-def _sheet_table(worksheets: list, known: Callable[[str], bool]) -> Table:
+def _sheet_table(worksheets: list, known: Callable[[str], bool],
+                 max_rows: int | None = None) -> Table:
     if not worksheets:
         raise ImportFailed(f"the workbook has no worksheet; {_RESAVE}")
     ordered = ([ws for ws in worksheets if ws.sheet_state == "visible"]
@@ -195,13 +199,13 @@ def _sheet_table(worksheets: list, known: Callable[[str], bool]) -> Table:
         rows = _numbered_rows(ws)
         first = next(rows, None)
         if first is not None and any(known(cell) for cell in first[1]):
-            return _table(first, rows)
+            return _table(first, rows, max_rows)
         rows.close()  # releases the sheet's stream in the package
     rows = _numbered_rows(ordered[0])
     first = next(rows, None)
     if first is None:
         raise ImportFailed("the file is empty (its first worksheet has no filled cell)")
-    return _table(first, rows)
+    return _table(first, rows, max_rows)
 
 
 def _numbered_rows(ws) -> Iterator[tuple[int, list[str]]]:
@@ -216,12 +220,16 @@ def _numbered_rows(ws) -> Iterator[tuple[int, list[str]]]:
             yield number, cells
 
 
-def _table(first: tuple[int, list[str]], rows: Iterable[tuple[int, list[str]]]) -> Table:
+def _table(first: tuple[int, list[str]], rows: Iterable[tuple[int, list[str]]],
+           max_rows: int | None = None) -> Table:
     header_line, header = first
     header = _trim(header)
     table = Table([c.strip() for c in header], header_line, "xlsx")
     width = len(header)
-    for number, cells in rows:
+    for count, (number, cells) in enumerate(rows):
+        if max_rows is not None and count >= max_rows:
+            raise ImportFailed(errors=[ImportProblem(
+                number, None, too_many_rows(max_rows, "filled rows below the header"))])
         cells = _trim(cells)
         if len(cells) > width:
             table.problems.append(ImportProblem(

@@ -111,7 +111,7 @@ class LineElement(ET.Element):
     line: int | None = None
 
 
-class _Refused(Exception):
+class Refused(Exception):
     """The parse stops here: ``args`` are the line and the message."""
 
 
@@ -151,7 +151,7 @@ class Tree(handler.ContentHandler, handler.LexicalHandler):
     def startElement(self, name, attrs) -> None:
         self._flush()
         if len(self.stack) >= MAX_DEPTH:
-            raise _Refused(self.line(), f"elements are nested more than {MAX_DEPTH} deep; "
+            raise Refused(self.line(), f"elements are nested more than {MAX_DEPTH} deep; "
                                         "this is not a LIFT lexicon")
         el = LineElement(name, {k: unicodedata.normalize("NFC", attrs[k])
                                 for k in sorted(attrs.getNames())})
@@ -159,7 +159,7 @@ class Tree(handler.ContentHandler, handler.LexicalHandler):
         if self.stack:
             self.stack[-1].append(el)
         elif self.on_child is not None and name != "lift":
-            raise _Refused(el.line, f"the root element is <{name}>, not <lift>: this is not a "
+            raise Refused(el.line, f"the root element is <{name}>, not <lift>: this is not a "
                                     "LIFT lexicon")
         else:
             self.root = el
@@ -184,12 +184,12 @@ class Tree(handler.ContentHandler, handler.LexicalHandler):
 
     def startDTD(self, name, public_id, system_id) -> None:
         if public_id or system_id:
-            raise _Refused(self.line(), f"the file refers to an external DTD "
+            raise Refused(self.line(), f"the file refers to an external DTD "
                                         f"({system_id or public_id}), which is refused" + _NO_DTD)
         self.dtd_line = self.line()
 
     def endDTD(self) -> None:
-        raise _Refused(self.dtd_line, "the file declares a DTD, which is refused" + _NO_DTD)
+        raise Refused(self.dtd_line, "the file declares a DTD, which is refused" + _NO_DTD)
 
 
 def _read(data: bytes, tree: Tree) -> None:
@@ -226,6 +226,6 @@ def read_lift(data: bytes, tree: Tree) -> list[ImportProblem]:
     except ExternalReferenceForbidden as exc:
         problems.append(ImportProblem(tree.line(), None, "the file refers to an external "
                                       f"resource ({exc.sysid}); refused" + _NO_DTD))
-    except _Refused as exc:
+    except Refused as exc:
         problems.append(ImportProblem(exc.args[0], None, exc.args[1]))
     return problems

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import html
 import re
+from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dictionary.db import get_db
 from dictionary.indexing import get_state
 from dictionary.models import DELETED, DRAFT, IN_REVIEW, PUBLISHED, Entry, Revision
 
-from conftest import csrf_token, login
+from conftest import csrf_token, get_state_close, login
 
 HRE = "/admin/entries/new?lang=hre"
 
@@ -146,9 +147,10 @@ def test_validation_messages_sit_next_to_the_field(as_role):
     assert '<p class="error" id="headword-error">Enter the headword.</p>' in page
     assert 'id="senses-0-concept_id-error">A Concepticon id is a number, such as 646.' in page
     assert 'value="cây gậy tre"' in page  # what was typed is kept
-    many = entry_form(editor, senses=[(f"nghĩa {n}", ()) for n in range(51)])
-    r = editor.post(HRE, data=many)
-    assert r.status_code == 400 and '<p class="error">At most 50 rows.</p>' in body(r)
+    many = entry_form(editor, senses=[(f"nghĩa {n}", ()) for n in range(101)])
+    r = editor.post(HRE, data=many)  # the limit of dictionary.limits, the importer's too
+    assert r.status_code == 400
+    assert '<p class="error">At most 100 meanings in one entry.</p>' in body(r)
     vi = as_role("editor")  # Vietnamese interface: the msgid until the catalog has it
     assert "headword-error" in body(vi.post(HRE, data=entry_form(vi, headword="")))
 
@@ -408,3 +410,140 @@ def test_hostile_text_is_inert_everywhere(indexed, as_role):
         assert "<script>alert" not in text and "<img src=x" not in text, name  # … as text
         assert "onerror=alert(1)>" not in text, name
         assert html.escape(a, quote=False) in text or "&lt;script&gt;" in text, name
+
+
+# ---- limits: the form and the importer agree (dictionary.limits) ------------------------------
+class _FormFields(HTMLParser):
+    """What a browser submits from the entry form: inputs, textareas and selected options,
+    not the blank rows inside <template> (which browsers never submit) nor buttons."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.fields: list[tuple[str, str]] = []
+        self.in_form = self.in_template = 0
+        self.textarea: str | None = None
+        self.select: str | None = None
+        self.options: list[tuple[str, bool]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and "data-entry-form" in a:
+            self.in_form = 1
+        elif tag == "template":
+            self.in_template += 1
+        if not self.in_form or self.in_template:
+            return
+        if tag == "input" and a.get("type") not in ("submit", "button") and a.get("name"):
+            self.fields.append((a["name"], a.get("value") or ""))
+        elif tag == "textarea":
+            self.textarea, self.text = a.get("name"), []
+        elif tag == "select":
+            self.select, self.options = a.get("name"), []
+        elif tag == "option" and self.select:
+            self.options.append((a.get("value", ""), "selected" in a))
+
+    def handle_endtag(self, tag):
+        if tag == "template":
+            self.in_template -= 1
+        elif tag == "form":
+            self.in_form = 0
+        elif tag == "textarea" and self.textarea:
+            self.fields.append((self.textarea, "".join(self.text).removeprefix("\n")))
+            self.textarea = None
+        elif tag == "select" and self.select:
+            chosen = [v for v, selected in self.options if selected] or \
+                [v for v, _ in self.options[:1]]
+            self.fields.append((self.select, chosen[0] if chosen else ""))
+            self.select = None
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.text.append(data)
+
+
+def browser_fields(page: str) -> dict[str, str]:
+    parser = _FormFields()
+    parser.feed(page)
+    return dict(parser.fields)
+
+
+def curated_csv(senses: int) -> bytes:
+    rows = ["id,headword,vietnamese,example,example_vi,source",
+            "t1,tok0001,nghĩa 1,tok0001 a,câu 1,nhomthu"]
+    rows += [f",,nghĩa {n},,," for n in range(2, senses + 1)]
+    return ("\n".join(rows) + "\n").encode()
+
+
+def imported(app, data_dir, data: bytes) -> str:
+    from dictionary.importer import import_lexicon
+
+    with app.app_context(), get_db().Session() as s:
+        report = import_lexicon(s, None, "hre", data=data, file_name="tu.csv", data_dir=data_dir)
+    return report.rows[0].public_id
+
+
+def test_an_imported_entry_with_60_senses_can_be_opened_and_saved(app, as_role, data_dir):
+    pid = imported(app, data_dir, curated_csv(60))
+    editor = english(as_role("editor"))
+    page = editor.get(f"/admin/entries/{pid}/edit")
+    assert page.status_code == 200
+    fields = browser_fields(body(page))
+    assert fields["senses-59-gloss_vi"] == "nghĩa 60" and "senses-60-gloss_vi" not in fields
+    fields.update({"senses-59-gloss_vi": "nghĩa sáu mươi", "action": "save"})
+    r = editor.post(f"/admin/entries/{pid}/edit", data=fields)
+    assert r.status_code == 302, body(r)
+    e = stored(app, pid)
+    assert len(e.senses) == 60 and e.senses[59].gloss_vi == "nghĩa sáu mươi"
+    assert [x.text for x in e.senses[0].examples] == ["tok0001 a"]
+
+
+def test_the_form_refuses_what_the_importer_refuses(app, as_role, data_dir):
+    from dictionary.importer import ImportFailed
+
+    app.config.update(ENTRY_MAX_SENSES=5, ENTRY_MAX_TEXT=300)
+    with pytest.raises(ImportFailed) as info:
+        imported(app, data_dir, curated_csv(6))
+    assert [p.line for p in info.value.errors] == [7]  # the sixth sense
+    assert "has 6 senses; at most 5" in info.value.errors[0].message
+    editor = english(as_role("editor"))
+    r = editor.post(HRE, data=entry_form(editor, senses=[(f"nghĩa {n}", ()) for n in range(6)]))
+    assert r.status_code == 400
+    assert '<p class="error">At most 5 meanings in one entry.</p>' in body(r)
+    r = editor.post(HRE, data=entry_form(editor, senses=(("x" * 200, ()), ("y" * 150, ()))))
+    assert r.status_code == 400
+    assert "At most 300 characters of text in one entry; this one has 356." in body(r)
+    # The row button stops adding meanings at the limit too.
+    full = entry_form(editor, senses=[(f"nghĩa {n}", ()) for n in range(5)], action="add_sense")
+    assert 'name="senses-5-gloss_vi"' not in body(editor.post(HRE, data=full))
+    with app.app_context(), get_db().Session() as s:
+        assert s.scalar(select(func.count(Entry.id))) == 0
+
+
+def test_a_save_while_an_import_holds_the_database_is_refused_cleanly(app, users):
+    """SQLite has one writer: a large import holds the write lock for its whole transaction.
+    An editor's save that waited for it out gets 503 and a message, not a 500."""
+    import sqlite3
+
+    from dictionary import create_app
+
+    busy_app = create_app({**app.config, "SQLITE_BUSY_TIMEOUT": 0.2})
+    editor = english(busy_app.test_client())
+    assert login(editor, users["editor"]).status_code == 302
+    pid = create(editor)
+    before = stored(app, pid)
+    data = entry_form(editor, version=str(before.version), headword="zơ̆tɔk")
+    importer = sqlite3.connect(app.config["DATABASE_URL"].removeprefix("sqlite:///"))
+    try:
+        importer.execute("BEGIN IMMEDIATE")  # what a long import transaction holds
+        r = editor.post(f"/admin/entries/{pid}/edit", data=data)
+    finally:
+        importer.rollback()
+        importer.close()
+    assert r.status_code == 503 and r.headers["Retry-After"] == "60"
+    assert "busy writing a large import" in body(r)
+    assert stored(app, pid).headword == before.headword
+    # once the import is done, the same form saves
+    assert editor.post(f"/admin/entries/{pid}/edit", data=data).status_code == 302
+    assert stored(app, pid).headword == "zơ̆tɔk"
+    get_state_close(busy_app)

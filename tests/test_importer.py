@@ -501,3 +501,83 @@ def test_starter_file_under_the_wrong_language_is_refused(app):
                          "'cua' (data/languages.toml lists: Cua, Kor=Cua)")
     assert errors[-1].endswith("… and 82 more rows like these")
     assert counts(app) == (0, 0, 0)
+
+
+# ---- optimistic locking: an editor's save racing an import (issue 10, item 7) ------------------
+RACE_BASE = ("id,headword,vietnamese,source\n"
+             "t1,tok0001,nghĩa một,nhomthu\nt2,tok0002,nghĩa hai,nhomthu\n")
+RACE_CHANGED = RACE_BASE.replace("nghĩa một", "nghĩa mới").replace("nghĩa hai", "nghĩa khác")
+
+
+def _edit_in_another_session(app, headword: str, gloss: str) -> None:
+    """An editor's save, committed by its own connection (as a request thread would)."""
+    with app.app_context(), get_db().Session() as other:
+        e = other.scalars(select(Entry).where(Entry.headword == headword)).one()
+        e.senses[0].gloss_vi = gloss
+        e.note = "sửa tay"
+        other.commit()
+
+
+def _state(app) -> list[tuple]:
+    with app.app_context(), get_db().Session() as s:
+        return sorted((e.public_id, e.version, e.note, e.senses[0].gloss_vi)
+                      for e in s.scalars(select(Entry)))
+
+
+def test_an_edit_committed_while_the_import_writes_is_refused_cleanly(app, data_dir):
+    from dictionary.importer import SAVING, ImportConflict
+    from dictionary.models import ImportBatch
+
+    with app.app_context(), get_db().Session() as s:
+        import_lexicon(s, None, "hre", data=RACE_BASE.encode(), file_name="a.csv",
+                       data_dir=data_dir)
+    calls = []
+
+    def race(phase, done, total):
+        # The import has read the entries (the plan) and is about to write them: an editor
+        # saves tok0002 now, from another connection. Before the fix its flush raised
+        # StaleDataError (an HTTP 500 on the import page).
+        if phase == SAVING and not calls:
+            calls.append(phase)
+            _edit_in_another_session(app, "tok0002", "nghĩa của biên tập viên")
+
+    with app.app_context(), get_db().Session() as s:
+        with pytest.raises(ImportConflict) as info:
+            import_lexicon(s, None, "hre", data=RACE_CHANGED.encode(), file_name="b.csv",
+                           data_dir=data_dir, progress=race)
+    assert calls == [SAVING]
+    [problem] = info.value.errors
+    assert problem.line == 3 and "entry hre-000002 (tok0002) was saved by someone else while " \
+                                 "the import was being written; nothing was imported" in problem.message
+    assert _state(app) == [("hre-000001", 1, None, "nghĩa một"),  # the import wrote nothing
+                           ("hre-000002", 2, "sửa tay", "nghĩa của biên tập viên")]
+    with app.app_context(), get_db().Session() as s:
+        assert s.scalar(select(func.count(ImportBatch.id))) == 1
+        assert s.scalar(select(func.count(Revision.id))) == 2
+
+
+def test_a_confirm_checks_the_versions_its_dry_run_saw(app, data_dir):
+    from dictionary.importer import ImportConflict
+
+    with app.app_context(), get_db().Session() as s:
+        import_lexicon(s, None, "hre", data=RACE_BASE.encode(), file_name="a.csv",
+                       data_dir=data_dir)
+    with app.app_context(), get_db().Session() as s:
+        dry = import_lexicon(s, None, "hre", data=RACE_CHANGED.encode(), file_name="b.csv",
+                             data_dir=data_dir, dry_run=True)
+    assert dry.versions == {"hre-000001": 1, "hre-000002": 1}
+    _edit_in_another_session(app, "tok0001", "nghĩa sau khi chạy thử")
+    before = _state(app)
+    with app.app_context(), get_db().Session() as s, pytest.raises(ImportConflict) as info:
+        import_lexicon(s, None, "hre", data=RACE_CHANGED.encode(), file_name="b.csv",
+                       data_dir=data_dir, expected=dry.versions)
+    assert [(p.line, p.message.split(";")[0]) for p in info.value.errors] == [
+        (2, "entry hre-000001 (tok0001) was changed by someone else after the dry run")]
+    assert _state(app) == before
+    with app.app_context(), get_db().Session() as s:  # a new dry run, then it goes through
+        again = import_lexicon(s, None, "hre", data=RACE_CHANGED.encode(), file_name="b.csv",
+                               data_dir=data_dir, dry_run=True)
+    with app.app_context(), get_db().Session() as s:
+        done = import_lexicon(s, None, "hre", data=RACE_CHANGED.encode(), file_name="b.csv",
+                              data_dir=data_dir, expected=again.versions)
+    assert (done.updated, done.batch_id) == (2, 2)

@@ -2,12 +2,14 @@
 
 Where it sits: the HTTP side of ``importer.import_lexicon`` and
 ``import_batches.revert_batch``. An upload is never imported on arrival: its bytes go
-through a dry run (which writes nothing), and only a file that passed is kept, under
-``instance/uploads/<random token>/`` with its parameters and sha256. "Confirm import" names
-the token; the confirm step imports exactly those bytes (the hash is checked again), only
-for the person who uploaded them, and only while the upload is fresh. Requests larger than
-``MAX_CONTENT_LENGTH`` are refused by Werkzeug before the body is read (413, the page
-below).
+through a dry run (which writes nothing), and only a file that passed can be confirmed; it
+is kept by ``import_uploads`` with its parameters, sha256 and the entry versions the dry run
+saw. "Confirm import" names the token; the confirm step imports exactly those bytes (the
+hash is checked again), only for the person who uploaded them, only while the upload is
+fresh, and only if no entry of the file was changed since the dry run (else 409, nothing
+imported). A large file (``import_jobs.needs_background``) is checked and imported by the
+background worker instead, and the person follows it on ``admin.import_status``. Requests
+larger than ``MAX_CONTENT_LENGTH`` are refused by Werkzeug before the body is read (413).
 
 Revert: a reviewer may revert any batch, an editor only the batches they imported (undoing
 one's own mistake should not wait for a reviewer; undoing someone else's work is a review
@@ -15,14 +17,7 @@ decision).
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
-import secrets
-import shutil
-import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
@@ -39,23 +34,15 @@ from ..auth import has_role, role_required
 from ..db import get_db
 from ..db import session as db_session
 from ..import_batches import RevertRefused, batch_revisions, list_batches, revert_batch
-from ..importer import NEW_STATUSES, ImportFailed, import_lexicon
+from ..import_jobs import CONFIRM, DRY_RUN, needs_background, start_job
+from ..import_uploads import (Upload, claim, clean_expired, discard, load_upload, release,
+                              store_upload)
+from ..importer import (NEW_STATUSES, ImportConflict, ImportFailed, import_lexicon,
+                        report_summary)
 from ..models import EDITOR, PUBLISHED, REVIEWER, ImportBatch, Language
 from . import STATUS_LABELS, bp
-
-UPLOAD_MAX_AGE = 6 * 3600  # seconds; config IMPORT_UPLOAD_MAX_AGE overrides
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
-ROWS_SHOWN = 1000
-
-ACTION_LABELS = {"created": _l("new"), "updated": _l("updated"), "unchanged": _l("unchanged")}
-FIELD_LABELS = {
-    "headword": _l("headword"), "part_of_speech": _l("part of speech"),
-    "pronunciation": _l("pronunciation"), "variety": _l("variety"),
-    "gloss_vi": _l("Vietnamese gloss"), "gloss_en": _l("English gloss"),
-    "definition": _l("definition"), "semantic_field": _l("semantic field"),
-    "concept_id": _l("concept id"), "example": _l("examples"), "variant": _l("variants"),
-    "note": _l("note"), "source": _l("source"), "extra": _l("other source fields (kept as is)"),
-}
+from .import_pages import (ACTION_LABELS, ROWS_SHOWN, ActionForm, conflict_page, failed,
+                           refused, report_page)
 
 
 # ---- forms ----------------------------------------------------------------------------------
@@ -76,109 +63,22 @@ class UploadForm(FlaskForm):
         self.status.choices = [SelectChoice(s, STATUS_LABELS[s]) for s in allowed]
 
 
-class ActionForm(FlaskForm):
-    """A button that only needs its CSRF token (confirm, discard, revert)."""
-
-
 def _language_name(language: Language) -> str:
     from ..views import lang_name
 
     return lang_name(language)
 
 
-# ---- stored uploads -------------------------------------------------------------------------
-@dataclass
-class Upload:
-    token: str
-    user_id: int
-    file_name: str
-    lang: str
-    source: str | None
-    status: str
-    sha256: str
-    size: int
-    created: float
-
-    @property
-    def directory(self) -> Path:
-        return uploads_dir() / self.token
-
-    def read(self) -> bytes | None:
-        """The stored bytes, or None when they are not the bytes of the dry run."""
-        try:
-            data = (self.directory / "data").read_bytes()
-        except OSError:
-            return None
-        return data if hashlib.sha256(data).hexdigest() == self.sha256 else None
-
-
-def uploads_dir() -> Path:
-    return Path(current_app.instance_path) / "uploads"
-
-
-def _max_age() -> float:
-    return float(current_app.config.get("IMPORT_UPLOAD_MAX_AGE", UPLOAD_MAX_AGE))
-
-
-def store_upload(data: bytes, **params) -> Upload:
-    upload = Upload(token=secrets.token_urlsafe(24), sha256=hashlib.sha256(data).hexdigest(),
-                    size=len(data), created=time.time(), **params)
-    uploads_dir().mkdir(mode=0o700, parents=True, exist_ok=True)
-    upload.directory.mkdir(mode=0o700)
-    for name, content in (("data", data), ("meta.json", json.dumps(asdict(upload)).encode())):
-        fd = os.open(upload.directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-    return upload
-
-
-def load_upload(token: str) -> Upload | None:
-    """The upload of ``token`` (checked: never a path), or None when missing or expired."""
-    if not _TOKEN.match(token):
-        return None
-    try:
-        meta = json.loads((uploads_dir() / token / "meta.json").read_text())
-        upload = Upload(**meta)
-    except (OSError, ValueError, TypeError):
-        return None
-    if time.time() - upload.created > _max_age():
-        discard(upload.directory)
-        return None
-    return upload
-
-
-def discard(directory: Path) -> None:
-    shutil.rmtree(directory, ignore_errors=True)
-
-
-def clean_expired() -> None:
-    """Remove uploads older than the maximum age (called on each new upload)."""
-    root = uploads_dir()
-    if not root.is_dir():
-        return
-    limit = time.time() - _max_age()
-    for child in root.iterdir():
-        try:
-            if child.stat().st_mtime < limit:
-                discard(child)
-        except OSError:  # another request discarded it first: nothing left to clean
-            pass
-
-
 def _owned_upload(token: str):
     """(upload, None) for the signed-in person's fresh upload, else (None, refusal page)."""
     upload = load_upload(token)
     if upload is None:
-        return None, _refused(_("This upload does not exist or has expired. Nothing was "
-                                "imported; upload the file again."), 404)
+        return None, refused(_("This upload does not exist or has expired. Nothing was "
+                               "imported; upload the file again."), 404)
     if upload.user_id != current_user.id:
-        return None, _refused(_("This upload belongs to another person. Only the person who "
-                                "uploaded a file can import it; nothing was imported."), 403)
+        return None, refused(_("This upload belongs to another person. Only the person who "
+                               "uploaded a file can import it; nothing was imported."), 403)
     return upload, None
-
-
-def _refused(message: str, code: int):
-    return render_template("admin/import_refused.html", message=message), code
 
 
 # ---- upload and dry run ---------------------------------------------------------------------
@@ -188,18 +88,16 @@ def _dry_run(data: bytes, *, file_name: str, lang: str, source: str | None, stat
                               status=status, source=source, user=current_user)
 
 
-def _failed(exc: ImportFailed, file_name: str):
-    lines = {p.line for p in exc.errors if p.line is not None}
-    return render_template("admin/import_failed.html", problems=exc.errors[:ROWS_SHOWN],
-                           hidden=max(0, len(exc.errors) - ROWS_SHOWN), rejected=len(lines),
-                           file_name=file_name), 422
-
-
 def clean_file_name(name: str | None) -> str:
     """The name as shown and recorded: no directories, no control characters, bounded."""
     name = re.split(r"[/\\]", name or "")[-1]
     name = "".join(ch for ch in name if ch.isprintable()).strip()
     return name[:200] or "upload"
+
+
+def _in_background(kind: str, upload: Upload):
+    job = start_job(db_session(), kind, upload, current_user.id)
+    return redirect(url_for("admin.import_status", job_id=job.id), 303)
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -213,22 +111,19 @@ def imports():
     data = form.file.data.read()
     params = {"file_name": clean_file_name(form.file.data.filename), "lang": form.lang.data,
               "source": form.source.data or None, "status": form.status.data}
+    if needs_background(len(data), data.count(b"\n")):
+        # Kept before its check, but it cannot be confirmed until the worker's dry run passed.
+        clean_expired()
+        upload = store_upload(data, user_id=current_user.id, checked=False, **params)
+        return _in_background(DRY_RUN, upload)
     try:
         report = _dry_run(data, **params)
     except ImportFailed as exc:
-        return _failed(exc, params["file_name"])
+        return failed(exc, params["file_name"])
     clean_expired()
     upload = store_upload(data, user_id=current_user.id, **params)
-    return _report_page(upload, report)
-
-
-def _report_page(upload: Upload, report):
-    changed = [r for r in report.rows if r.action != "unchanged"]
-    return render_template(
-        "admin/import_report.html", upload=upload, report=report, rows=changed[:ROWS_SHOWN],
-        hidden_rows=max(0, len(changed) - ROWS_SHOWN), form=ActionForm(),
-        action_label=lambda a: ACTION_LABELS.get(a, a), field_labels=FIELD_LABELS,
-        keep_hours=f"{_max_age() / 3600:g}")
+    upload.save_versions(report.versions)
+    return report_page(upload, report_summary(report, ROWS_SHOWN))
 
 
 @bp.get("/import/<token>")
@@ -241,14 +136,17 @@ def import_review(token: str):
     data = upload.read()
     if data is None:
         discard(upload.directory)
-        return _refused(_("The stored file is damaged; nothing was imported. Upload the file "
-                          "again."), 409)
+        return refused(_("The stored file is damaged; nothing was imported. Upload the file "
+                         "again."), 409)
+    if needs_background(upload.size, upload.lines):
+        return _in_background(DRY_RUN, upload)
     try:
         report = _dry_run(data, file_name=upload.file_name, lang=upload.lang,
                           source=upload.source, status=upload.status)
     except ImportFailed as exc:
-        return _failed(exc, upload.file_name)
-    return _report_page(upload, report)
+        return failed(exc, upload.file_name)
+    upload.save_versions(report.versions)  # what the person sees now is what they confirm
+    return report_page(upload, report_summary(report, ROWS_SHOWN))
 
 
 @bp.post("/import/<token>/confirm")
@@ -259,28 +157,40 @@ def import_confirm(token: str):
     if refusal:
         return refusal
     if upload.status == PUBLISHED and not has_role(current_user, REVIEWER):
-        return _refused(_("Only reviewers may publish imported entries directly; nothing was "
-                          "imported."), 403)
+        return refused(_("Only reviewers may publish imported entries directly; nothing was "
+                         "imported."), 403)
+    if not upload.checked:
+        return refused(_("This file has not passed its dry run yet; nothing was imported. "
+                         "Wait until the check is finished."), 409)
     # Claim the upload (an atomic rename), so a second click cannot import it twice.
-    claimed = upload.directory.with_name(upload.token + ".importing")
+    claimed = claim(upload)
+    if claimed is None:
+        return refused(_("This upload does not exist or has expired. Nothing was imported; "
+                         "upload the file again."), 404)
+    if needs_background(upload.size, upload.lines):
+        try:
+            return _in_background(CONFIRM, upload)  # the worker checks the bytes again
+        except Exception:
+            release(upload)
+            raise
     try:
-        upload.directory.rename(claimed)
-    except OSError:
-        return _refused(_("This upload does not exist or has expired. Nothing was imported; "
-                          "upload the file again."), 404)
-    try:
-        data = (claimed / "data").read_bytes()
-        if hashlib.sha256(data).hexdigest() != upload.sha256:
-            return _refused(_("The stored file is not the file of the dry run; nothing was "
-                              "imported. Upload the file again."), 409)
+        data = upload.read(claimed)
+        if data is None:
+            return refused(_("The stored file is not the file of the dry run; nothing was "
+                             "imported. Upload the file again."), 409)
         with get_db().Session() as s:
             report = import_lexicon(s, None, upload.lang, data=data, file_name=upload.file_name,
                                     status=upload.status, source=upload.source,
-                                    user=current_user._get_current_object())
+                                    user=current_user._get_current_object(),
+                                    expected=upload.versions(claimed))
+    except ImportConflict as exc:
+        release(upload)  # nothing was imported; it can be checked again and confirmed
+        return conflict_page(upload, exc.errors[:ROWS_SHOWN],
+                             max(0, len(exc.errors) - ROWS_SHOWN))
     except ImportFailed as exc:
-        return _failed(exc, upload.file_name)
+        return failed(exc, upload.file_name)
     except Exception:
-        claimed.rename(upload.directory)  # e.g. the database was busy: let them try again
+        release(upload)  # e.g. the database was busy: let them try again
         raise
     finally:
         if claimed.exists():
@@ -371,3 +281,6 @@ def _too_large(_exc):
 def _limit_mb() -> str | None:
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     return f"{limit / 1048576:g}" if limit else None
+
+
+from . import import_status  # noqa: E402,F401  (registers the job pages)

@@ -1,0 +1,55 @@
+"""What the import pages show, shared by the upload and confirm steps (``admin.imports``)
+and the background jobs' pages (``admin.import_status``): the dry run's report with
+"Confirm import", the problems of a file that cannot be imported, a refusal, a conflict.
+"""
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+
+from ..import_uploads import Upload, max_age
+from ..importer import ImportFailed
+
+ROWS_SHOWN = 1000
+
+ACTION_LABELS = {"created": _l("new"), "updated": _l("updated"), "unchanged": _l("unchanged")}
+FIELD_LABELS = {
+    "headword": _l("headword"), "part_of_speech": _l("part of speech"),
+    "pronunciation": _l("pronunciation"), "variety": _l("variety"),
+    "gloss_vi": _l("Vietnamese gloss"), "gloss_en": _l("English gloss"),
+    "definition": _l("definition"), "semantic_field": _l("semantic field"),
+    "concept_id": _l("concept id"), "example": _l("examples"), "variant": _l("variants"),
+    "note": _l("note"), "source": _l("source"), "extra": _l("other source fields (kept as is)"),
+}
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs its CSRF token (confirm, discard, revert)."""
+
+
+def refused(message: str, code: int):
+    return render_template("admin/import_refused.html", message=message), code
+
+
+def failed(exc: ImportFailed, file_name: str):
+    lines = {p.line for p in exc.errors if p.line is not None}
+    return render_template("admin/import_failed.html", problems=exc.errors[:ROWS_SHOWN],
+                           hidden=max(0, len(exc.errors) - ROWS_SHOWN), rejected=len(lines),
+                           file_name=file_name), 422
+
+
+def conflict_page(upload: Upload, problems, hidden: int = 0, code: int = 409):
+    """Entries of the file were changed since its dry run: nothing was imported; the upload
+    is kept, to be checked again and confirmed."""
+    return render_template("admin/import_conflict.html", upload=upload, problems=problems,
+                           hidden=hidden), code
+
+
+def report_page(upload: Upload, summary: dict):
+    """The dry run's report (``import_jobs.report_summary``) with "Confirm import"."""
+    return render_template(
+        "admin/import_report.html", upload=upload, report=summary, rows=summary["rows"],
+        hidden_rows=summary["hidden_rows"], form=ActionForm(),
+        action_label=lambda a: ACTION_LABELS.get(a, a), field_labels=FIELD_LABELS,
+        keep_hours=f"{max_age() / 3600:g}")

@@ -1,0 +1,181 @@
+"""The plan of an import and its writing: what each parsed entry does to the database.
+
+Where it sits: ``importer.import_lexicon`` parses a file (``lexicon_formats``), then builds a
+``Plan`` here: the stored entries the file names (by language and ``source_key``), each row's
+action (created / updated / unchanged) and the homograph numbers, without changing anything.
+A confirmed import then ``apply_plan``s it, flushing every ``STEP`` entries inside the
+importer's one transaction, which then records the revisions and commits (or rolls all of
+it back). ``progress(done, total)`` is called every ``STEP`` entries so a background job can
+show how far it got.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from search_index import normalize
+
+from .lexicon_tables import ParsedEntry, ParsedLexicon
+from .models import DELETED, Entry, Language, Sense, Source
+from .revisions import assign_state, entry_state
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+STEP = 500  # entries between two progress calls (and per database query)
+Progress = Callable[[int, int], None]
+
+
+def _quiet(_done: int, _total: int) -> None:
+    pass
+
+
+def parsed_state(p: ParsedEntry) -> dict[str, Any]:
+    """What the file says an entry is, in the shape of ``entry_state``."""
+    return {
+        "headword": p.headword, "part_of_speech": p.part_of_speech, "form_kind": p.form_kind,
+        "pronunciation": p.pronunciation, "variety": p.variety, "note": p.note,
+        "license": p.license, "source": p.source, "extra": p.extra,
+        "senses": [{"gloss_vi": s.gloss_vi, "gloss_en": s.gloss_en, "definition": s.definition,
+                    "semantic_field": s.semantic_field, "concept_id": s.concept_id,
+                    "concept_gloss": s.concept_gloss, "gloss_note": s.gloss_note,
+                    "extra": s.extra,
+                    "examples": [{"text": t, "translation_vi": v} for t, v in s.examples]}
+                   for s in p.senses],
+        "variants": [{"form": f, "kind": k, "label": lb} for f, k, lb in p.variants],
+    }
+
+
+class Plan:
+    """Compare the parsed file with the database; decide each row's action and the
+    homograph numbers, without changing anything."""
+
+    def __init__(self, session: Session, lang: str, parsed: ParsedLexicon,
+                 progress: Progress = _quiet) -> None:
+        self.language = session.scalar(select(Language).where(Language.code == lang))
+        self.parsed = parsed
+        self.keys = {p.source_key for p in parsed.entries}
+        total = len(parsed.entries)
+        self.existing = self._load_existing(session, [p.source_key for p in parsed.entries],
+                                            progress)
+        numbers, others = self._homographs(session)
+        self.rows: list[tuple[ParsedEntry, Entry | None, str]] = []
+        # (row, stored entry or None, homograph number, content changed)
+        self.changes: list[tuple[ParsedEntry, Entry | None, int | None, bool]] = []
+        for p in parsed.entries:
+            entry = self.existing.get(p.source_key)
+            number = numbers.get(("file", p.source_key))
+            if entry is not None and entry.status == DELETED:
+                number = entry.homograph  # deleted entries keep out of the numbering
+            if entry is None:
+                action, content = CREATED, True
+            else:
+                content = entry_state(entry) != parsed_state(p)
+                action = UPDATED if content or entry.homograph != number else UNCHANGED
+            self.rows.append((p, entry, action))
+            if action != UNCHANGED:
+                self.changes.append((p, entry, number, content))
+            if len(self.rows) % STEP == 0:  # loading was the first half of the work
+                progress((total + len(self.rows)) // 2, total)
+        self.others: list[tuple[Entry, int | None]] = [
+            (session.get(Entry, entry_id), number) for entry_id, number in others]
+        progress(total, total)
+
+    def versions(self) -> dict[str, int]:
+        """public id → version of the stored entries the file names: what the dry run saw,
+        so a confirmation can tell whether any of them was changed since."""
+        return {e.public_id: e.version for e in self.existing.values()}
+
+    def _load_existing(self, session: Session, keys: list[str],
+                       progress: Progress) -> dict[str, Entry]:
+        if self.language is None:
+            return {}
+        found: dict[str, Entry] = {}
+        for i in range(0, len(keys), STEP):
+            q = (select(Entry)
+                 .where(Entry.language_id == self.language.id,
+                        Entry.source_key.in_(keys[i:i + STEP]))
+                 .options(selectinload(Entry.source), selectinload(Entry.variants),
+                          selectinload(Entry.senses).selectinload(Sense.examples)))
+            found.update((e.source_key, e) for e in session.scalars(q))
+            progress(min(i + STEP, len(keys)) // 2, len(keys))
+        return found
+
+    def _homographs(self, session: Session):
+        """Number the entries sharing an exact headword key 1, 2, … by source_key when there
+        are two or more, else None; only for headwords this file touches (including the old
+        headword of an entry the file renames). Deleted entries take no number."""
+        members: dict[tuple, tuple[str, str]] = {}  # member -> (exact key, source key)
+        current: dict[tuple, int | None] = {}
+        touched: set[str] = set()
+        if self.language is not None:
+            for entry_id, headword, source_key, homograph in session.execute(
+                    select(Entry.id, Entry.headword, Entry.source_key, Entry.homograph)
+                    .where(Entry.language_id == self.language.id, Entry.status != DELETED)):
+                member = ("file", source_key) if source_key in self.keys else ("db", entry_id)
+                members[member] = (normalize.exact_key(headword), source_key or "")
+                current[member] = homograph
+                if member[0] == "file":
+                    touched.add(members[member][0])
+        for p in self.parsed.entries:
+            stored = self.existing.get(p.source_key)
+            if stored is not None and stored.status == DELETED:
+                continue
+            members[("file", p.source_key)] = (normalize.exact_key(p.headword), p.source_key)
+            touched.add(members[("file", p.source_key)][0])
+        groups: dict[str, list[tuple]] = {}
+        for member, (key, _) in members.items():
+            if key in touched:
+                groups.setdefault(key, []).append(member)
+        numbers: dict[tuple, int | None] = {}
+        for group in groups.values():
+            group.sort(key=lambda m: (members[m][1], str(m[1])))
+            for n, member in enumerate(group, 1):
+                numbers[member] = n if len(group) > 1 else None
+        others = [(m[1], n) for m, n in numbers.items() if m[0] == "db" and current.get(m) != n]
+        return numbers, others
+
+
+# ---- writing ---------------------------------------------------------------------------------
+def apply_plan(session: Session, plan: Plan, status: str,
+               progress: Progress = _quiet) -> list[tuple[Entry, str]]:
+    """Create (as ``status``) and update the planned entries, flushing every ``STEP``
+    entries inside the caller's transaction (which commits or rolls back all of them);
+    return (entry, revision summary) pairs. Flushing in steps keeps each flush's work
+    (derived fields, public ids, the index queue) proportional to the step, not to all the
+    objects in the session."""
+    language = plan.language
+    assert language is not None  # ensure_catalog ran
+    sources = {s.key: s for s in session.scalars(select(Source))}
+    written: list[tuple[Entry, str]] = []
+    for p, entry, number, content in plan.changes:
+        if entry is None:
+            entry = Entry(language=language, source_key=p.source_key, status=status,
+                          reviewed=False, source=sources[p.source])
+            session.add(entry)
+            summary = CREATED
+        else:
+            summary = UPDATED
+        if content:
+            fill(entry, p, sources[p.source])
+        if entry.homograph != number:
+            entry.homograph = number
+        written.append((entry, summary))
+        if len(written) % STEP == 0:
+            session.flush()
+            progress(len(written), len(plan.changes))
+    for entry, number in plan.others:
+        entry.homograph = number
+        written.append((entry, UPDATED))
+    session.flush()
+    progress(len(plan.changes), len(plan.changes))
+    return written
+
+
+def fill(entry: Entry, p: ParsedEntry, source: Source) -> None:
+    """Copy the file's content onto the entry."""
+    changed = entry.id is not None
+    assign_state(entry, parsed_state(p), source)
+    if changed:
+        entry.reviewed = False  # new source content: a reviewer has not seen it yet

@@ -1,0 +1,111 @@
+"""The limits of ``limits`` applied to parsed entries, whatever file they came from.
+
+Where it sits: the last check of every import reader (``lexicon_formats`` for CSV/TSV and
+XLSX, ``lexicon_lift``, ``lexicon_mdf``) before the importer compares anything with the
+database. Each problem names the line (sheet row, XML line, MDF line) of the first sense,
+example or variant over a limit, and the entry it belongs to; the messages are English like
+every import problem.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from .import_problems import ImportProblem
+from .limits import CONCEPT_ID, TEXT_LENGTHS, Limits
+
+if TYPE_CHECKING:
+    from .lexicon_tables import ParsedEntry
+
+# How the messages name the free-text fields (problems are English, like all import
+# problems; the pages show them as they are).
+_FIELD_NAMES = {"gloss_vi": "Vietnamese gloss", "gloss_en": "English gloss",
+                "definition": "definition", "gloss_note": "note on the gloss",
+                "example": "example", "example_vi": "translation of the example",
+                "note": "note"}
+
+
+def entry_text_size(entry: ParsedEntry) -> int:
+    """Characters of text an entry holds (what the form and a search hit carry)."""
+    size = sum(len(x or "") for x in (entry.headword, entry.pronunciation, entry.note))
+    size += sum(len(form) + len(label or "") for form, _kind, label in entry.variants)
+    for s in entry.senses:
+        size += sum(len(x or "") for x in (s.gloss_vi, s.gloss_en, s.definition,
+                                           s.semantic_field, s.gloss_note))
+        size += sum(len(text) + len(translation) for text, translation in s.examples)
+    return size
+
+
+def entry_problems(entries: Iterable[ParsedEntry], limits: Limits) -> list[ImportProblem]:
+    """What in ``entries`` goes beyond ``limits``: counts, free-text lengths, text per
+    entry. Each problem names the line of the first row (sense, example, variant) over the
+    limit, and the entry's own line."""
+    problems: list[ImportProblem] = []
+    for entry in entries:
+        problems.extend(_entry(entry, limits))
+    return problems
+
+
+def _line(lines: list, index: int, fallback: int) -> int:
+    found = lines[index] if index < len(lines) else None
+    return found if found is not None else fallback
+
+
+def _entry(e: ParsedEntry, limits: Limits) -> list[ImportProblem]:
+    out: list[ImportProblem] = []
+    name = f"the entry “{e.headword}” (line {e.line})"
+    n = len(e.senses)
+    if n > limits.senses:
+        first = e.senses[limits.senses]
+        out.append(ImportProblem(first.line or e.line, None, (
+            f"{name} has {n:,} senses; at most {limits.senses:,} senses fit in one entry "
+            f"(sense {limits.senses + 1} starts here). Split the senses over several entries "
+            "with the same headword (homographs).")))
+    n = len(e.variants)
+    if n > limits.variants:
+        out.append(ImportProblem(_line(e.variant_lines, limits.variants, e.line), None, (
+            f"{name} has {n:,} variants; at most {limits.variants:,} fit in one entry "
+            f"(variant {limits.variants + 1} is here).")))
+    total = 0
+    for number, s in enumerate(e.senses, 1):
+        where = s.line or e.line
+        n = len(s.examples)
+        if n > limits.examples:
+            out.append(ImportProblem(_line(s.example_lines, limits.examples, where), None, (
+                f"sense {number} of {name} has {n:,} examples; at most {limits.examples:,} "
+                f"fit in one sense (example {limits.examples + 1} is here).")))
+        elif total + n > limits.entry_examples:
+            index = limits.entry_examples - total
+            out.append(ImportProblem(_line(s.example_lines, index, where), None, (
+                f"{name} has more than {limits.entry_examples:,} examples in all its senses "
+                f"(example {index + 1} of sense {number} is here); keep the best "
+                f"{limits.entry_examples:,} or split the entry.")))
+            total = -10 ** 9  # told once per entry
+        total += n
+        if s.concept_id and not CONCEPT_ID.fullmatch(s.concept_id.strip()):
+            out.append(ImportProblem(where, None, (
+                f"the concept id “{s.concept_id}” of sense {number} of {name} is not a "
+                "Concepticon id (a number, such as 646)")))
+        for field, value in (("gloss_vi", s.gloss_vi), ("gloss_en", s.gloss_en),
+                             ("definition", s.definition), ("gloss_note", s.gloss_note)):
+            out.extend(_too_long(field, value, where, f"sense {number} of {name}"))
+        for j, (text, translation) in enumerate(s.examples):
+            line = _line(s.example_lines, j, where)
+            what = f"example {j + 1} of sense {number} of {name}"
+            out.extend(_too_long("example", text, line, what))
+            out.extend(_too_long("example_vi", translation, line, what))
+    out.extend(_too_long("note", e.note, e.line, name))
+    size = entry_text_size(e)
+    if size > limits.text and not out:
+        out.append(ImportProblem(e.line, None, (
+            f"{name} holds {size:,} characters of text; at most {limits.text:,} fit in one "
+            "entry. Shorten its glosses, definitions or examples, or split it.")))
+    return out
+
+
+def _too_long(field: str, value: str | None, line: int, what: str) -> list[ImportProblem]:
+    maximum = TEXT_LENGTHS[field]
+    if value and len(value) > maximum:
+        return [ImportProblem(line, None, f"the {_FIELD_NAMES[field]} of {what} has "
+                                          f"{len(value):,} characters; at most {maximum:,} fit")]
+    return []

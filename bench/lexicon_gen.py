@@ -22,7 +22,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from search_index import normalize
-from search_index.normalize import ACUTE, DOT, GRAVE, HOOK, TILDE, clean, place_tone
+from search_index.chars import ACUTE, DOT, GRAVE, HOOK, TILDE
+from search_index.normalize import clean, place_tone
 
 LANGS = ("hre", "cua")
 KINDS = ("exact", "toneless", "loose", "prefix", "fuzzy", "multi")

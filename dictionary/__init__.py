@@ -45,7 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     import_jobs.init_app(app)
 
-    from . import admin, api, auth_views, views
+    from . import admin, api, auth_views, browse, views  # noqa: F401  (browse adds its routes to views.bp)
 
     app.register_blueprint(views.bp)
     app.register_blueprint(auth_views.bp)

@@ -36,7 +36,8 @@ import functools
 import unicodedata
 
 from search_index import normalize
-from search_index.orthography import Rules
+from search_index.chars import is_mark
+from search_index.rules import Rules
 
 __all__ = ["outside_alphabet", "code_points", "VIETNAMESE_LETTERS", "BREVE_LETTERS"]
 
@@ -49,10 +50,6 @@ _DIGITS = frozenset("0123456789")
 _Key = tuple[str, tuple[str, ...]]
 
 
-def _is_mark(ch: str) -> bool:
-    return unicodedata.category(ch)[0] == "M"
-
-
 def _letters(text: str) -> list[str]:
     """Split NFD ``text`` into base characters, each with the marks that follow it.
 
@@ -62,7 +59,7 @@ def _letters(text: str) -> list[str]:
     """
     out: list[str] = []
     for ch in text:
-        if out and _is_mark(ch) and not out[-1].isspace():
+        if out and is_mark(ch) and not out[-1].isspace():
             out[-1] += ch
         else:
             out.append(ch)
@@ -104,7 +101,7 @@ def _alphabet(rules: Rules | None) -> tuple[dict[_Key, bool], frozenset[_Key]]:
 @functools.lru_cache(maxsize=8192)
 def _allowed(letter: str, rules: Rules | None) -> bool:
     base = letter[0]
-    if _is_mark(base):
+    if is_mark(base):
         return False  # a mark with no letter to sit on
     category = unicodedata.category(base)
     if len(letter) == 1 and (base.isspace() or base in _DIGITS or category[0] == "P"):
@@ -131,7 +128,7 @@ def _plain(rules: Rules | None) -> frozenset[str]:
     if rules is not None:
         candidates.update(*rules.letters, *rules.ignorable, *rules.tone_marks,
                           *(x for pair in rules.equivalences for x in pair))
-    return frozenset(c for c in candidates if not _is_mark(c) and all(
+    return frozenset(c for c in candidates if not is_mark(c) and all(
         _allowed.__wrapped__(x, rules) for x in _letters(unicodedata.normalize("NFD", c))))
 
 
@@ -142,7 +139,7 @@ def outside_alphabet(text: str, rules: Rules | None, *, is_clean: bool = False) 
     text is already in storage form (a stored headword), which skips ``normalize.clean``,
     three quarters of the cost.
 
-    >>> from search_index.orthography import Rules
+    >>> from search_index.rules import Rules
     >>> hre = Rules("hre", "Hrê", equivalences=(("ŋ", "ng"), ("ɔ", "o")), ignorable=("ʔ",),
     ...             tone_marks=(".L",), letters=("ʼ", "ŋ", "ɔ"))
     >>> outside_alphabet("bơ̆nxa zatọk ĕ Ŏ ê̆ Đàng", None)

@@ -17,6 +17,7 @@ from .entries import PHONETIC_LABEL, entry_json, related_by_concept
 from .indexing import get_state
 from .models import PUBLISHED, Entry, IndexQueue, Language
 from .openapi import spec
+from .web import error_page
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 health = Blueprint("health", __name__)
@@ -142,8 +143,6 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         if request.path.startswith("/api/") or request.path == "/healthz":
             return jsonify(error={"status": exc.code, "message": exc.description}), exc.code
-        from .views import error_page
-
         return error_page(exc)
 
     @app.errorhandler(OperationalError)
@@ -159,6 +158,4 @@ def register_error_handlers(app: Flask) -> None:
                                     "was changed: try again in a minute."), retry_after=60)
         if request.path.startswith("/api/"):
             return _http_error(busy)
-        from .views import error_page
-
         return error_page(busy, message=busy.description)

@@ -33,7 +33,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from . import auth, login_throttle, security_log
 from .db import session as db_session
 from .models import utcnow
-from .views import _safe_next
+from .web import safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -94,7 +94,7 @@ def _throttled(form: FlaskForm, email: str, wait: int) -> None:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
-    target = _safe_next(request.args.get("next") or url_for("admin.dashboard"))
+    target = safe_next(request.args.get("next") or url_for("admin.dashboard"))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(target)
     status, wait = 200, 0

@@ -22,7 +22,8 @@ from search_index import collation
 
 from .db import session
 from .models import PUBLISHED, Entry, Language, Sense
-from .views import bp, error_page, rules_for, ui_lang
+from .views import bp
+from .web import error_page, language_rules, ui_lang
 
 PER_PAGE = 50
 
@@ -61,7 +62,7 @@ def letter_counts(language: Language) -> list[tuple[str, int]]:
                Entry.first_letter != "")
         .group_by(Entry.first_letter)).all()
     counts = dict(rows)
-    order = collation.sorted_letters(counts, rules_for(language.code))
+    order = collation.sorted_letters(counts, language_rules(language.code))
     return [(letter, counts.get(letter, 0)) for letter in order]
 
 

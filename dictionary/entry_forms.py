@@ -34,7 +34,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from search_index import normalize
-from search_index.orthography import Rules
+from search_index.rules import Rules
 
 from . import limits
 from .alphabet import outside_alphabet

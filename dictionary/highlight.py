@@ -7,28 +7,21 @@ the result is safe to put in a page whatever the text or the query contain.
 """
 from __future__ import annotations
 
-import unicodedata
-
 from markupsafe import Markup, escape
 
 from search_index import normalize
+from search_index.chars import is_word_char
 
 # The query is user input: look at a bounded piece of it (a results page must stay cheap).
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 8
 
 
-def _is_word_char(ch: str) -> bool:
-    # Letters (incl. modifier letters ʼ ʰ ː), digits and combining marks: `\w` would split
-    # ``ơ̆`` and ``ŏ̀``, which have no precomposed form.
-    return ch.isalnum() or unicodedata.category(ch)[0] == "M"
-
-
 def _pieces(text: str) -> list[tuple[str, bool]]:
     """``text`` cut into (piece, is_word) runs, in order, losing nothing."""
     out: list[tuple[str, bool]] = []
     for ch in text:
-        w = _is_word_char(ch)
+        w = is_word_char(ch)
         if out and out[-1][1] == w:
             out[-1] = (out[-1][0] + ch, w)
         else:

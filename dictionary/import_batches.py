@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from . import signals
 from .models import DELETED, Entry, ImportBatch, Revision, Sense, Source, utcnow
 from .revisions import assign_state, entry_snapshot, record
 
@@ -122,6 +123,8 @@ def _revert(session: Session, batch_id: int, user, who: str) -> RevertReport:
                 report.restored.append(entry.public_id)
     for entry, _ in plan:
         record(session, entry, summary, user=user, author=None if user else who[:120])
+    signals.batch_reverted.send(batch_id, session=session,
+                                public_ids=[entry.public_id for entry, _ in plan], user=user)
     return report
 
 

@@ -34,7 +34,7 @@ from .lexicon_files import ImportFailed, ImportProblem
 from .lexicon_formats import STARTER, ParsedLexicon, parse_lexicon
 from .models import DRAFT, IN_REVIEW, PUBLISHED, Entry, ImportBatch, Revision
 from .parts_of_speech import load_parts_of_speech
-from .revisions import entry_snapshot, entry_state
+from .revisions import announce, entry_snapshot, entry_state
 
 __all__ = ["CREATED", "UNCHANGED", "UPDATED", "ImportConflict", "ImportFailed", "ImportProblem",
            "ImportReport", "ReportRow", "entry_snapshot", "entry_state", "import_lexicon",
@@ -241,6 +241,8 @@ def _write(session: Session, plan: Plan, written: list[tuple[Entry, str]], repor
                               user_id=getattr(user, "id", None), author=author,
                               batch_id=batch.id, snapshot=entry_snapshot(entry))
                      for entry, summary in written])
+    for entry, summary in written:
+        announce(session, entry, summary, user)
     session.commit()
 
 

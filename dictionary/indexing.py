@@ -23,7 +23,7 @@ from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from search_index import IndexBusy, IndexMissing, SearchIndex, make_document, make_documents
-from search_index.orthography import Rules
+from search_index.rules import Rules
 
 from . import derive
 from .db import Database

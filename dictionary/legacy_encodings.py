@@ -39,13 +39,13 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from search_index import normalize
+from search_index import chars, normalize
 
 __all__ = ["ENCODINGS", "TCVN3", "VNI", "LETTERS", "encode", "convert", "detect",
            "decode_legacy_bytes", "fix_legacy_text", "cp1252_text"]
 
 ENCODINGS = ("tcvn3", "vni")
-_TONES = ("", normalize.GRAVE, normalize.ACUTE, normalize.HOOK, normalize.TILDE, normalize.DOT)
+_TONES = ("", chars.GRAVE, chars.ACUTE, chars.HOOK, chars.TILDE, chars.DOT)
 
 
 # ---- tables (data) ---------------------------------------------------------------------------
@@ -207,8 +207,8 @@ def _is_vietnamese(word: str) -> bool:
     tones = [c for c in nfd if c in normalize.TONE_MARKS]
     if len(tones) > 1:
         return False
-    return not (nfd.endswith(_STOP_FINALS) and tones[:1] not in ([normalize.ACUTE],
-                                                                [normalize.DOT]))
+    return not (nfd.endswith(_STOP_FINALS) and tones[:1] not in ([chars.ACUTE],
+                                                                [chars.DOT]))
 
 
 def _candidate_words(text: str, limit: int = 5000) -> tuple[list[str], int]:

@@ -27,8 +27,9 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from search_index import normalize
-from search_index.orthography import Rules
+from search_index.rules import Rules
 
+from . import signals
 from .alphabet import outside_alphabet
 from .models import DELETED, Entry, Language, Sense, Source, Variant, ZeroResultQuery
 from .revisions import record
@@ -270,16 +271,19 @@ def merge_entries(session: Session, keep: Entry, others: Sequence[Entry], *,
     forms = {normalize.exact_key(keep.headword)} | {normalize.exact_key(v.form)
                                                     for v in keep.variants}
     position = max((s.position for s in keep.senses), default=-1) + 1
+    sense_map: dict[int, int] = {}
     for other in others:
         for sense in list(other.senses):
             target = senses.get(_sense_key(sense))
             if target is None:
+                sense_map[sense.id] = sense.id
                 sense.entry = keep
                 sense.position = position
                 position += 1
                 senses[_sense_key(sense)] = sense
                 report.senses += 1
                 continue
+            sense_map[sense.id] = target.id  # the same meaning: the kept sense stands for it
             texts = {normalize.exact_key(x.text) for x in target.examples}
             next_example = max((x.position for x in target.examples), default=-1) + 1
             for example in list(sense.examples):
@@ -301,4 +305,5 @@ def merge_entries(session: Session, keep: Entry, others: Sequence[Entry], *,
         record(session, other, DELETED, user=user, comment=f"merged into {keep.public_id}")
     record(session, keep, "updated", user=user,
            comment=f"merged {', '.join(report.merged)} into this entry")
+    signals.entries_merged.send(keep, session=session, merged=others, senses=sense_map, user=user)
     return report

@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from .models import Entry, Example, Revision, Sense, Source, Variant
+from . import signals
+from .models import DELETED, Entry, Example, Revision, Sense, Source, Variant
 
 # The entry's own fields in ``entry_state`` (the source is a relation, assigned apart).
 SCALARS = ("headword", "part_of_speech", "form_kind", "pronunciation", "variety", "note",
@@ -57,7 +58,15 @@ def record(session: Session, entry: Entry, summary: str, *, user=None, author: s
                         author=author if author is not None else getattr(user, "email", ""),
                         batch_id=batch_id, snapshot=entry_snapshot(entry))
     session.add(revision)
+    announce(session, entry, summary, user)
     return revision
+
+
+def announce(session: Session, entry: Entry, summary: str, user=None) -> None:
+    """Send ``entry_deleted`` when the change left the entry deleted, else ``entry_saved``
+    (``signals``): every change that leaves a revision is announced, in its transaction."""
+    signal = signals.entry_deleted if entry.status == DELETED else signals.entry_saved
+    signal.send(entry, session=session, summary=summary, user=user)
 
 
 def assign_state(entry: Entry, want: dict[str, Any], source: Source | None) -> None:

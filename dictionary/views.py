@@ -5,34 +5,31 @@ service the JSON API uses) → Jinja templates in ``templates/dictionary/``. Pag
 server-rendered and complete without JavaScript; ``static/search.js`` only adds
 search-as-you-type over ``/api/v1/search``. Interface strings go through Flask-Babel;
 lexicon text (headwords, glosses, examples, citations) is shown as stored, never translated.
-The browse pages live in ``browse`` (same blueprint).
+The browse pages live in ``browse`` (same blueprint, which it adds its routes to); the
+helpers that every page uses live in ``web``.
 """
 from __future__ import annotations
 
 import functools
-import hashlib
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     current_app,
-    g,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
+from werkzeug.exceptions import NotFound
 
 from search_index import normalize
 
@@ -42,8 +39,19 @@ from .db import session
 from .entries import related_by_concept
 from .highlight import highlight
 from .i18n import COOKIE
-from .indexing import get_state
-from .models import CONTRIBUTOR, PHONETIC, PUBLISHED, Entry, Language, Sense
+from .models import CONTRIBUTOR, PHONETIC, PUBLISHED, Entry, Sense
+from .web import (
+    asset_url,
+    error_page,
+    lang_name,
+    language_rules,
+    languages,
+    lexicon_lang,
+    license_url,
+    safe_next,
+    switch_url,
+    ui_lang,
+)
 
 bp = Blueprint("dictionary", __name__)
 
@@ -51,91 +59,12 @@ MAX_QUERY_CHARS = 2000  # same bound as the API; longer input is cut, never an e
 PAGE_RESULTS = 20
 MORE_RESULTS = 100
 
-LICENSE_URLS = {
-    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
-    "CC-BY-3.0-DE": "https://creativecommons.org/licenses/by/3.0/de/",
-}
-
 TIER_LABELS = {
     "exact": _l("exact match"),
     "tone": _l("different tone marks"),
     "loose": _l("without diacritics"),
     "fuzzy": _l("approximate match"),
 }
-
-
-# ---- helpers shared with browse -------------------------------------------------------------
-def ui_lang() -> str:
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
-
-
-def languages() -> list[Language]:
-    """The dictionary's languages (once per request); empty if the database is unreachable,
-    so that even the error page can render."""
-    if "dictionary_languages" not in g:
-        try:
-            g.dictionary_languages = list(session().scalars(select(Language).order_by(Language.id)))
-        except SQLAlchemyError:
-            current_app.logger.exception("could not read the languages")
-            g.dictionary_languages = []
-    return g.dictionary_languages
-
-
-def lang_name(language: Language | None) -> str:
-    if language is None:
-        return ""
-    return language.name_en if ui_lang() == "en" else language.name_vi
-
-
-def lexicon_lang(value: str | None) -> str:
-    """The lexicon-language filter; anything unknown (including ``vi``/``en``) means all."""
-    return value if value in {lang.code for lang in languages()} else search.ALL
-
-
-def rules_for(code: str):
-    try:
-        return get_state().rules.get(code)
-    except Exception:  # highlighting must never break a page: fall back to plain rules
-        current_app.logger.exception("no orthography rules for %s", code)
-        return None
-
-
-def license_url(license_code: str | None) -> str | None:
-    return LICENSE_URLS.get(license_code or "")
-
-
-@functools.lru_cache(maxsize=16)
-def _asset_version(path: str, mtime: float, size: int) -> str:
-    return hashlib.sha1(f"{path}:{mtime}:{size}".encode()).hexdigest()[:10]
-
-
-def asset_url(filename: str) -> str:
-    """URL of a static file with a version tag, so it can be cached for a year."""
-    path = Path(current_app.static_folder) / filename
-    try:
-        st = path.stat()
-        version = _asset_version(str(path), st.st_mtime, st.st_size)
-    except OSError:
-        version = "0"
-    return url_for("static", filename=filename, v=version)
-
-
-def switch_url(code: str) -> str:
-    """Link of the vi|en switch: the same page and query, in the other interface language."""
-    args = [(k, v) for k, v in request.args.items(multi=True)
-            if not (k == "lang" and v in current_app.config["LANGUAGES"])]
-    here = request.path + ("?" + urlencode(args) if args else "")
-    return url_for("dictionary.set_language", code=code, next=here)
-
-
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never an open redirect."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return url_for("dictionary.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return url_for("dictionary.index")
-    return target
 
 
 @bp.app_context_processor
@@ -182,7 +111,7 @@ def result_row(found: search.Found, query: str) -> dict:
     on_headword = hit.side == "headword"
     return {
         "entry": e,
-        "headword": highlight(e.headword, words, rules_for(e.language.code)) if on_headword
+        "headword": highlight(e.headword, words, language_rules(e.language.code)) if on_headword
         else e.headword,
         "senses": [
             {"vi": highlight(s.gloss_vi, words) if not on_headword else s.gloss_vi,
@@ -268,7 +197,7 @@ def about():
 @bp.get("/language/<code>")
 def set_language(code: str):
     """The header switch: remember the interface language and go back to the same page."""
-    target = _safe_next(request.args.get("next"))
+    target = safe_next(request.args.get("next"))
     if code not in current_app.config["LANGUAGES"]:
         return redirect(target)
     parts = urlsplit(target)
@@ -324,38 +253,3 @@ def attribution_html(path: str) -> Markup:
     except OSError:
         current_app.logger.exception("cannot read %s", path)
         return Markup("")
-
-
-# ---- errors ---------------------------------------------------------------------------------
-ERROR_TITLES = {
-    400: _l("Bad request"),
-    403: _l("Not allowed"),
-    404: _l("Page not found"),
-    405: _l("Method not allowed"),
-    503: _l("Temporarily unavailable"),
-}
-
-
-def error_page(exc: HTTPException, message: str | None = None):
-    """The HTML error page (called by ``api.register_error_handlers`` for non-API paths)."""
-    code = exc.code or 500
-    if code < 400:
-        return exc
-    title = ERROR_TITLES.get(code, _l("Something went wrong"))
-    if message is None:
-        message = (_("The address may be mistyped, or the page was removed.") if code == 404
-                   else _("Please try again in a moment."))
-    try:
-        body = render_template("error.html", code=code, title=title, message=message)
-    except Exception:  # the error page itself failed: never loop, answer in plain text
-        current_app.logger.exception("error page failed")
-        return f"{code} {InternalServerError.description}", code, {"Content-Type": "text/plain"}
-    response = current_app.make_response((body, code))
-    for name in ("Allow", "Retry-After"):
-        value = exc.get_response().headers.get(name)
-        if value:
-            response.headers[name] = value
-    return response
-
-
-from . import browse  # noqa: E402,F401  (registers the browse routes on bp)

@@ -15,7 +15,6 @@ No Flask request code here: the user is passed in.
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import select
@@ -324,79 +323,3 @@ def restore(session: Session, user, entry: Entry, revision: Revision, version: i
     _touch_review(user, entry)
     _record(session, entry, RESTORED, user, comment, restored_from=revision.id)
     return True
-
-
-# ---- history: field-level differences between two snapshots ----------------------------------
-_TOP = ("status", "reviewed", "headword", "homograph", "part_of_speech", "form_kind",
-        "pronunciation", "variety", "note", "license", "source")
-_SENSE_SHOWN = SENSE_FIELDS[:-1]
-_VARIANT = ("form", "kind", "label")
-
-
-def _shown(value: Any) -> Any:
-    return value if isinstance(value, (str, int, bool)) else json.dumps(value, ensure_ascii=False)
-
-
-def flatten(snapshot: dict[str, Any] | None) -> dict[tuple, Any]:
-    """A snapshot as field path → value; empty values are left out.
-
-    >>> flatten({"headword": "zơ̆tok", "status": "draft", "reviewed": False, "variants": [],
-    ...          "senses": [{"gloss_vi": "gậy", "examples": [{"text": "bơ̆nxa"}]}]})
-    {('status',): 'draft', ('reviewed',): False, ('headword',): 'zơ̆tok', \
-('senses', 0, 'gloss_vi'): 'gậy', ('senses', 0, 'examples', 0, 'text'): 'bơ̆nxa'}
-    """
-    out: dict[tuple, Any] = {}
-
-    def put(path: tuple, value: Any) -> None:
-        if value not in (None, "", {}, []):
-            out[path] = _shown(value)
-
-    snapshot = snapshot or {}
-    for name in _TOP:
-        put((name,), snapshot.get(name))
-    for key, value in sorted((snapshot.get("extra") or {}).items()):
-        put(("extra", key), value)
-    for i, sense in enumerate(snapshot.get("senses") or []):
-        for name in _SENSE_SHOWN:
-            put(("senses", i, name), sense.get(name))
-        for key, value in sorted((sense.get("extra") or {}).items()):
-            put(("senses", i, "extra", key), value)
-        for j, x in enumerate(sense.get("examples") or []):
-            put(("senses", i, "examples", j, "text"), x.get("text"))
-            put(("senses", i, "examples", j, "translation_vi"), x.get("translation_vi"))
-    for i, variant in enumerate(snapshot.get("variants") or []):
-        for name in _VARIANT:
-            put(("variants", i, name), variant.get(name))
-    return out
-
-
-def _rank(path: tuple) -> tuple:
-    head = path[0]
-    if head in _TOP:
-        return (0, _TOP.index(head))
-    if head == "extra":
-        return (1, path[1])
-    if head == "variants":
-        return (3, path[1], _VARIANT.index(path[2]))
-    sub = path[2]
-    if sub in _SENSE_SHOWN:
-        inner: tuple = (0, _SENSE_SHOWN.index(sub))
-    elif sub == "extra":
-        inner = (1, path[3])
-    else:
-        inner = (2, path[3], path[4])
-    return (2, path[1], inner)
-
-
-def diff(before: dict[str, Any] | None,
-         after: dict[str, Any] | None) -> list[tuple[tuple, Any, Any]]:
-    """(field path, before, after) for every field that differs, in reading order; senses,
-    examples and variants are compared by position.
-
-    >>> diff({"headword": "a", "senses": [{"gloss_vi": "x"}]},
-    ...      {"headword": "b", "senses": [{"gloss_vi": "x"}, {"gloss_vi": "y"}]})
-    [(('headword',), 'a', 'b'), (('senses', 1, 'gloss_vi'), None, 'y')]
-    """
-    old, new = flatten(before), flatten(after)
-    paths = sorted(set(old) | set(new), key=_rank)
-    return [(p, old.get(p), new.get(p)) for p in paths if old.get(p) != new.get(p)]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 import icu
 
 from .normalize import clean, toneless_key
-from .orthography import OrthographyError, Rules
+from .rules import OrthographyError, Rules
 
 __all__ = ["check_tailoring", "first_letter", "sort_key", "sort_key_func", "sorted_letters"]
 

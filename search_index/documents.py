@@ -34,7 +34,7 @@ from rapidfuzz.distance import OSA
 
 from . import normalize
 from .memo import memo
-from .orthography import Rules
+from .rules import Rules
 
 SIDES = ("hw", "vi")
 #: Strictnesses, in the order of the tables and of a tier's lookups.
@@ -103,7 +103,7 @@ def text_keys(text: str, rules: Rules | None) -> tuple[normalize.Keys, tuple[nor
     """Keys of a whole text (in storage form) and of each of its words.
 
     A whole text's key is its words' keys joined by one space, exactly as a query's whole key
-    is built (``query._prepare``): punctuation never decides a match, and the words' keys
+    is built (``reading.reading_words``): punctuation never decides a match, and the words' keys
     come from the cache.
 
     >>> text_keys("Lại; ĐẾN", None)[0]

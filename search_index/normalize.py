@@ -14,88 +14,31 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
+from .chars import (
+    ACUTE,
+    APOSTROPHE,
+    CLEAN_TABLE,
+    GRAVE,
+    HOOK,
+    TILDE,
+    TONE_MARKS,
+    is_mark,
+    spans,
+)
 from .memo import memo
-
-if TYPE_CHECKING:  # only for annotations: orthography imports this module
-    from .orthography import Rules
+from .rules import Rules
 
 __all__ = [
     "APOSTROPHE", "TONE_MARKS", "Keys", "clean", "exact_key", "toneless_key",
     "loose_key", "words", "keys", "parse_syllable", "is_syllable", "place_tone",
 ]
 
-#: MODIFIER LETTER APOSTROPHE: a Unicode *letter* (Lm), so tokenisers keep
-#: Hrê/Co words such as ``ʼbăh`` in one piece, unlike U+0027 or U+2019.
-APOSTROPHE = "\u02bc"
-
-GRAVE, ACUTE, TILDE, HOOK, DOT = "\u0300", "\u0301", "\u0303", "\u0309", "\u0323"
-#: The five Vietnamese tone marks as combining characters (huyền sắc ngã hỏi nặng).
-TONE_MARKS = frozenset(GRAVE + ACUTE + TILDE + HOOK + DOT)
 # Marks that make a new letter (â ê ô, ă ŏ ĕ) must sit next to the base letter and a
 # tone mark outside them.  All have combining class 230, which Unicode never reorders,
 # so e+◌́+◌̂ and e+◌̂+◌́ stay different under NFC; we fix the order ourselves.
 _MARK_RANK = {"\u0302": 0, "\u0306": 1, GRAVE: 3, ACUTE: 3, TILDE: 3, HOOK: 3}
-
-
-def _is_mark(ch: str) -> bool:
-    return unicodedata.category(ch)[0] == "M"
-
-
-def _is_word_char(ch: str) -> bool:
-    # str.isalnum() covers letters incl. modifier letters (ʼ ʰ ː) and digits, but not
-    # combining marks, which is why `\w` would split ``ơ̆`` and ``ŏ̀``.
-    return ch.isalnum() or _is_mark(ch)
-
-
-def _scan_unicode() -> tuple[list[str], dict[int, str | None]]:
-    """The combining marks, and the table that maps white space to a space and drops
-    controls, format characters and lone surrogates (the same classes as ``_is_mark`` and
-    ``clean``'s rules, computed once so that each text is scanned in C). Marks, controls and
-    format characters lie only in planes 0, 1 and 14."""
-    marks, table = [], {}
-    wanted = {"Mn", "Mc", "Me", "Cc", "Cf", "Cs"}
-    for first, end in ((0, 0x20000), (0xE0000, 0xF0000)):
-        for code, cat in enumerate(map(unicodedata.category, map(chr, range(first, end))), first):
-            if cat in wanted:
-                if cat[0] == "M":
-                    marks.append(chr(code))
-                elif not chr(code).isspace():
-                    table[code] = None
-    table.update((code, " ") for code in range(0x3001) if chr(code).isspace())  # all below U+3001
-    return marks, table
-
-
-def _char_class(chars: list[str]) -> str:
-    """The inside of a regex character class matching ``chars`` (sorted), as ranges."""
-    ranges, start = [], None
-    for prev, ch in zip([None, *chars], [*chars, None]):
-        if start is None:
-            start = ch
-        elif ch is None or ord(ch) != ord(prev) + 1:
-            ranges.append(f"{re.escape(start)}-{re.escape(prev)}" if start != prev else re.escape(start))
-            start = ch
-    return "".join(ranges)
-
-
-_MARKS, _CLEAN_TABLE = _scan_unicode()
-_CLEAN_TABLE.update({ord(c): APOSTROPHE for c in "'\u2019\u2018\u201b\u2032`\u00b4\uff07"})
-# A run of letters, digits and marks: ``[^\W_]`` is exactly str.isalnum().
-_WORD_RUN = re.compile(f"(?:[^\\W_]|[{_char_class(_MARKS)}])+")
-# The same for text without ``_`` and without characters beyond U+FFFF (nearly all text),
-# as one character class, which the regex engine tests about twice as fast.
-_WORD_RUN_BMP = re.compile(f"[\\w{_char_class([m for m in _MARKS if m <= chr(0xFFFF)])}]+")
-
-
-def _spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every maximal run of letters, digits and marks.
-
-    >>> _spans("ơ̆k, ŏ̀t_2"), _spans("a\U0001d165b c")
-    ([(0, 3), (5, 8), (9, 10)], [(0, 3), (4, 5)])
-    """
-    run = _WORD_RUN if "_" in text or (text and max(text) > "\uffff") else _WORD_RUN_BMP
-    return [m.span() for m in run.finditer(text)]
 
 
 def _order_marks(nfd: str) -> str:
@@ -215,6 +158,7 @@ def _tone_index(vowels: str, final: str) -> int:
 def place_tone(syllable: str, tone: str) -> str | None:
     """Put combining ``tone`` on the right vowel of a toneless syllable; None if not Vietnamese.
 
+    >>> from search_index.chars import ACUTE, DOT, GRAVE
     >>> place_tone("tiêng", ACUTE), place_tone("hoa", GRAVE), place_tone("gla", DOT)
     ('tiếng', 'hòa', None)
     """
@@ -234,7 +178,7 @@ def _canonical_tone(word: str) -> str:
         return word
     clusters: list[list] = []  # [base, letter-forming marks, tone marks]
     for ch in nfd:
-        if _is_mark(ch):
+        if is_mark(ch):
             if not clusters:
                 return word
             clusters[-1][2 if ch in TONE_MARKS else 1] += ch
@@ -261,7 +205,7 @@ def _canonical_tone(word: str) -> str:
 # --- storage form ---------------------------------------------------------------------
 def _drop_orphan_marks(word: str) -> str:
     i = 0
-    while i < len(word) and _is_mark(word[i]):
+    while i < len(word) and is_mark(word[i]):
         i += 1
     return word[i:]
 
@@ -279,17 +223,17 @@ def clean(text: str) -> str:
     # White space to one space; controls, ZWJ/BOM and lone surrogates out; one apostrophe.
     # Nothing after that crosses a space (a mark belongs to the letter before it, a tone
     # is placed inside its word), so each chunk between spaces is cleaned on its own.
-    return " ".join([w for w in map(_clean_chunk, text.translate(_CLEAN_TABLE).split()) if w])
+    return " ".join([w for w in map(_clean_chunk, text.translate(CLEAN_TABLE).split()) if w])
 
 
 @memo(max_bytes=8 << 20)  # texts and queries repeat a small vocabulary
 def _clean_chunk(chunk: str) -> str:
-    """``clean`` of text without white space (after ``_CLEAN_TABLE``)."""
+    """``clean`` of text without white space (after ``CLEAN_TABLE``)."""
     text = unicodedata.normalize("NFC", _order_marks(unicodedata.normalize("NFD", chunk)))
     # A mark at the start of a chunk has no letter to sit on.
     text = _drop_orphan_marks(text)
     parts, last = [], 0
-    for start, end in _spans(text):
+    for start, end in spans(text):
         parts += [text[last:start], _canonical_tone(text[start:end])]
         last = end
     parts.append(text[last:])
@@ -366,7 +310,7 @@ def loose_key(text: str, rules: Rules | None = None) -> str:
 
 def _loose_from_exact(exact: str, rules: Rules | None) -> str:
     text = _without_register(exact, rules)
-    text = _strip(text, _is_mark).replace("đ", "d").replace("\u00f0", "d").replace(APOSTROPHE, "")
+    text = _strip(text, is_mark).replace("đ", "d").replace("\u00f0", "d").replace(APOSTROPHE, "")
     if rules is not None:
         _, repl_re, table = _compiled(rules)
         if repl_re is not None:
@@ -392,7 +336,7 @@ def words(text: str, rules: Rules | None = None, *, is_clean: bool = False) -> l
     if rules is not None and _compiled(rules)[0] is not None:
         text = _compiled(rules)[0].sub(" ", text)
     out = []
-    for start, end in _spans(text):
+    for start, end in spans(text):
         token = text[start:end]
         token = _drop_orphan_marks(token)  # a mark stranded after punctuation
         if token and any(c.isalnum() and c != APOSTROPHE for c in token):

@@ -24,11 +24,11 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass, fields
 from pathlib import Path
 
 from . import normalize
+from .collation import check_tailoring
+from .rules import OrthographyError, Rules, unique
 
 __all__ = ["OrthographyError", "Rules", "load_rules", "parse_rules"]
 
@@ -39,67 +39,6 @@ _LAYOUT = {
     "search": {"tone_marks", "ignorable", "equivalences"},
     "collation": {"tailoring"},
 }
-
-
-class OrthographyError(ValueError):
-    """A rule file that cannot be used; the message names the file and the problem."""
-
-
-@dataclass(frozen=True)
-class Rules:
-    """One language's rules.  Frozen and hashable: compiled forms are cached per value."""
-
-    lang: str
-    name: str
-    equivalences: tuple[tuple[str, str], ...] = ()  # search-only, never spellings
-    ignorable: tuple[str, ...] = ()
-    tone_marks: tuple[str, ...] = ()
-    tailoring: str = ""
-    letters: tuple[str, ...] = ()
-
-    def __hash__(self) -> int:
-        # Rules key the per-word caches, hit several times per query word: hash the fields
-        # once (kept out of pickles: str hashes differ between processes).
-        h = self.__dict__.get("_hash")
-        if h is None:
-            h = self.__dict__["_hash"] = hash(tuple(getattr(self, f.name) for f in fields(self)))
-        return h
-
-    def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
-
-    @classmethod
-    def union(cls, rules: Iterable[Rules]) -> Rules:
-        """Rules for a query run against several languages at once.
-
-        Languages are taken in code order and the first equivalence for a letter wins,
-        so the result does not depend on the order of the argument.  The tailoring is
-        left empty: there is no meaningful merge of two sort orders.
-
-        >>> a = Rules("hre", "Hrê", (("ŋ", "ng"),), ("ː",), (".L",), "", ("ŋ",))
-        >>> b = Rules("cua", "Co", (("ŋ", "n"), ("ɨ", "ư")), ("ʔ",), (), "", ("ɨ", "ŋ"))
-        >>> u = Rules.union([a, b])
-        >>> u.lang, u.equivalences, u.ignorable, u.letters
-        ('cua+hre', (('ŋ', 'n'), ('ɨ', 'ư')), ('ʔ', 'ː'), ('ɨ', 'ŋ'))
-        """
-        items = sorted(rules, key=lambda r: r.lang)
-        seen: dict[str, str] = {}
-        for r in items:
-            for src, dst in r.equivalences:
-                seen.setdefault(src, dst)
-        return cls(
-            lang="+".join(r.lang for r in items),
-            name=", ".join(r.name for r in items),
-            equivalences=tuple(seen.items()),
-            ignorable=_unique(x for r in items for x in r.ignorable),
-            tone_marks=_unique(x for r in items for x in r.tone_marks),
-            tailoring="",
-            letters=_unique(x for r in items for x in r.letters),
-        )
-
-
-def _unique(items: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(items))
 
 
 def _text(where: str, value: object, what: str) -> str:
@@ -120,7 +59,7 @@ def _strings(where: str, value: object, what: str) -> tuple[str, ...]:
         if not item:
             raise OrthographyError(f"{where}: {what} contains an empty string")
         out.append(item)
-    return _unique(out)
+    return unique(out)
 
 
 def parse_rules(data: dict, where: str) -> Rules:
@@ -181,7 +120,6 @@ def load_rules(directory: Path) -> dict[str, Rules]:
     directory = Path(directory)
     if not directory.is_dir():
         raise OrthographyError(f"{directory}: orthography directory not found")
-    from .collation import check_tailoring  # late: collation imports this module
 
     found: dict[str, Rules] = {}
     for path in sorted(directory.glob("*.toml")):

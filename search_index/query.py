@@ -21,7 +21,6 @@ exact or toneless key also has the loose one); hits are kept as plain tuples unt
 """
 from __future__ import annotations
 
-import bisect
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +28,6 @@ from itertools import islice
 from typing import NamedTuple
 
 from . import normalize
-from .memo import memo
 from .documents import (
     EXACT,
     HW_EXAMPLE,
@@ -47,11 +45,11 @@ from .documents import (
     VI_WHOLE,
     VI_WORD,
     max_distance,
-    word_keys,
 )
-from .orthography import Rules
+from .postings import ascending, intersection
+from .reading import Form, prepare
+from .rules import Rules
 from .tables import TableView, collect, slot_docs
-from .typing_decode import typing_candidates
 from .vocabulary import Vocabulary
 
 TIERS = ("exact", "tone", "loose", "prefix", "fuzzy")  # in rank order
@@ -61,13 +59,10 @@ SIDE_NAMES = {"hw": "headword", "vi": "vi"}
 THIN = 3
 # Longest query we look at; longer input is cut (never an error).
 MAX_QUERY_CHARS = 200
-MAX_QUERY_WORDS = 8
 # Most keys a prefix walk reads (enough for 20 hits; a bound for one-letter prefixes).
 MAX_EXPANSION = 200
 # A prefix walk first reads this many keys at once; only a longer walk goes lazily.
 _PROBE = 16
-# Lists longer than this are merged lazily (``heapq.merge``) rather than sorted whole.
-_SMALL = 64
 
 
 class Hit(NamedTuple):
@@ -87,79 +82,9 @@ class Results:
     suggestions: list[str] = field(default_factory=list)
 
 
-class _Words(NamedTuple):
-    """A query reading in one language: the whole-text keys and each word's keys."""
-
-    whole: normalize.Keys
-    words: tuple[normalize.Keys, ...]
-
-
-def _reading_words(reading: str, rules: Rules | None) -> _Words:
-    """Keys of one reading (clean text) under one language's rules."""
-    words = tuple(k for chunk in reading.split(" ") for k in _chunk_keys(chunk, rules))
-    words = words[:MAX_QUERY_WORDS]
-    # Whole keys are joined word keys, exactly as documents.text_keys builds them.
-    return _Words(normalize.Keys(" ".join([k.exact for k in words]),
-                                 " ".join([k.toneless for k in words]),
-                                 " ".join([k.loose for k in words])), words)
-
-
-@memo(max_bytes=8 << 20, max_entry=1024)
-def _chunk_keys(chunk: str, rules: Rules | None) -> tuple[normalize.Keys, ...]:
-    """Keys of the words of one chunk of a reading (words never span a space). Cached:
-    queries repeat a small vocabulary."""
-    return tuple(word_keys(w, rules) for w in normalize.words(chunk, rules, is_clean=True))
-
-
-class _Form(NamedTuple):
-    """One reading of the query (as typed, or decoded from Telex/VNI), per language."""
-
-    typed_as: str | None  # the decoded text, when this reading is a Telex/VNI decoding
-    langs: dict[str, _Words]  # only languages where the reading has words
-
-
-def _prepare(text: str, langs: Sequence[str], rules: dict[str, Rules]) -> list[_Form]:
-    forms = []
-    for reading in [text, *typing_candidates(text, is_clean=True)]:
-        per_lang = {}
-        for lang in langs:
-            w = _reading_words(reading, rules.get(lang))
-            if w.words:
-                per_lang[lang] = w
-        if per_lang:
-            forms.append(_Form(None if reading is text else reading, per_lang))
-    return forms
-
-
-def _ascending(lists: list[Iterable[int]]) -> Iterable[int]:
-    """The union of ascending, disjoint ``lists`` (one per language), ascending. A long
-    intersection comes as an iterator and is merged lazily."""
-    if len(lists) == 1:
-        return lists[0]
-    if all(isinstance(docs, Sequence) for docs in lists) and sum(map(len, lists)) <= _SMALL:
-        return sorted([d for docs in lists for d in docs])
-    return heapq.merge(*lists)
-
-
-def _intersection(lists: list[Sequence[int]]) -> Sequence[int] | Iterator[int]:
-    """Documents in all of the ascending ``lists``: the shortest list is walked and the
-    others probed by bisection, so a long list (``cái``, ``con``) costs a few steps per
-    candidate, not a walk."""
-    if len(lists) == 1:
-        return lists[0]
-    shortest, *others = sorted(lists, key=len)
-    found = (d for d in shortest if all(_contains(o, d) for o in others))
-    return list(found) if len(shortest) <= _SMALL else found
-
-
 def _text_order(key: str) -> tuple[str, str]:
     """Keys of several languages in the order of their text (then of the language)."""
     return key[key.index(":") + 1:], key
-
-
-def _contains(docs: Sequence[int], d: int) -> bool:
-    i = bisect.bisect_left(docs, d)
-    return i < len(docs) and docs[i] == d
 
 
 # Steps of a strict tier, in rank order, as table slots: for one word its whole-text,
@@ -194,7 +119,7 @@ class Search:
         self.query, self.langs, self.rules = query, langs, rules
         self.limit = max(1, limit)
         self.wanted = self.limit + 1  # one extra tells us there is more
-        self.forms: list[_Form] = []
+        self.forms: list[Form] = []
         self.results = Results(query="")
         self.found: dict[int, tuple[str, str, str | None]] = {}
         self.full = False
@@ -208,7 +133,7 @@ class Search:
         text = normalize.clean(self.query[: MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS]
         self.results.query = text
         if self.langs:
-            self.forms = _prepare(text, self.langs, self.rules)
+            self.forms = prepare(text, self.langs, self.rules)
 
     def strict(self) -> None:
         """The exact, tone and loose tiers, each for every reading of the query."""
@@ -271,10 +196,10 @@ class Search:
         for slot, rank in wanted.items():
             lists = [slot_docs(row, slot) for row in rows]
             if all(lists):
-                out[rank].append(_intersection(lists))
+                out[rank].append(intersection(lists))
 
     # ---- exact, tone, loose -----------------------------------------------------------
-    def strict_tier(self, tier: str, form: _Form) -> None:
+    def strict_tier(self, tier: str, form: Form) -> None:
         strict = STRICT[tier]
         # A text with the query's exact or toneless key has its loose key too: where the
         # loose lookups find nothing (a typo, a prefix), the stricter ones are skipped.
@@ -282,11 +207,11 @@ class Search:
             return
         for rank, lists in enumerate(self._steps(form, strict)):
             if lists:
-                self.add(_ascending(lists), tier, _STEP_SIDES[rank], form.typed_as)
+                self.add(ascending(lists), tier, _STEP_SIDES[rank], form.typed_as)
                 if self.full:
                     return
 
-    def _steps(self, form: _Form, strict: int) -> list[list[Sequence[int]]]:
+    def _steps(self, form: Form, strict: int) -> list[list[Sequence[int]]]:
         """Each step's documents per language at one strictness (computed once)."""
         out = self._computed.get((id(form), strict))
         if out is None:
@@ -330,7 +255,7 @@ class Search:
             docs = slot_docs(row(LOOSE, key), slot)
             yield from docs if within is None else (d for d in docs if d in within)
 
-    def prefix_tier(self, form: _Form) -> None:
+    def prefix_tier(self, form: Form) -> None:
         """Texts, then words, that start with what was typed (autocomplete), in dictionary
         order of the matched text; for a phrase, all but the last word complete and the
         last a prefix (``con ch`` → ``con chó``), looked up along the sorted pair keys in
@@ -367,7 +292,7 @@ class Search:
                 return
 
     # ---- fuzzy ------------------------------------------------------------------------
-    def fuzzy_tier(self, form: _Form) -> None:
+    def fuzzy_tier(self, form: Form) -> None:
         """One typo (two in a long word): single words from the vocabulary map, nearest
         first; in a phrase, one word replaced by a near word and looked up as pairs (a
         multi-word match is specific: only when nothing else was found)."""
@@ -410,7 +335,7 @@ class Search:
                 return
 
     # ---- nothing found ------------------------------------------------------------------
-    def suggestions(self, forms: list[_Form], rules: dict[str, Rules], limit: int = 5) -> list[str]:
+    def suggestions(self, forms: list[Form], rules: dict[str, Rules], limit: int = 5) -> list[str]:
         """Real words near the query words that the dictionary does not have ("Có phải bạn
         muốn tìm …?"), nearest first. A word it has needs no correction, even if the whole
         query found nothing. Up to two edits; best effort for two edits in short words (the

@@ -28,7 +28,7 @@ from whoosh import columns, fields, index
 from whoosh.searching import Searcher
 
 from .documents import SIDES
-from .orthography import Rules
+from .rules import Rules
 from .query import PREFIX_SLOTS, Results, search
 from .tables import TableCache, TableView
 from .vocabulary import Vocabulary

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .memo import memo
-from .normalize import ACUTE, DOT, GRAVE, HOOK, TILDE, _spans, clean, is_syllable, place_tone
+from .chars import ACUTE, DOT, GRAVE, HOOK, TILDE, spans
+from .normalize import clean, is_syllable, place_tone
 
 __all__ = ["decode_telex", "decode_vni", "typing_candidates"]
 
@@ -141,7 +142,7 @@ def _decode(text: str, word_decoder: Callable[[str], object], alphabet: str,
 def _decode_chunk(chunk: str, word_decoder: Callable[[str], object], alphabet: str) -> str | None:
     """One chunk of clean text without spaces, decoded word by word (None: not syllables)."""
     parts, last = [], 0
-    for start, end in _spans(chunk):
+    for start, end in spans(chunk):
         word = chunk[start:end]
         parts.append(chunk[last:start])
         last = end

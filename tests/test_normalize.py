@@ -386,7 +386,9 @@ def test_missing_rule_directory(tmp_path):
 def test_word_runs_match_the_letter_digit_mark_rule_for_every_character():
     """The two compiled tokenisers agree with the plain definition (``str.isalnum()`` or a
     combining mark) on every code point where it can matter."""
-    from search_index.normalize import _WORD_RUN, _WORD_RUN_BMP, _is_word_char
+    from search_index.chars import WORD_RUN as _WORD_RUN
+    from search_index.chars import WORD_RUN_BMP as _WORD_RUN_BMP
+    from search_index.chars import is_word_char as _is_word_char
     for code in [*range(0x20000), *range(0xE0000, 0xE1000)]:
         ch = chr(code)
         if 0xD800 <= code <= 0xDFFF:

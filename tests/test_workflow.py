@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 from sqlalchemy import select
 
-from dictionary import search, workflow
+from dictionary import history, search, workflow
 from dictionary.db import get_db
 from dictionary.indexing import get_state
 from dictionary.models import (
@@ -237,7 +237,7 @@ def test_history_diff_and_restore(db):
     first, second = db.scalars(select(Revision).where(Revision.entry_public_id == entry.public_id)
                                .order_by(Revision.id)).all()
     changes = {path: (old, new)
-               for path, old, new in workflow.diff(first.snapshot, second.snapshot)}
+               for path, old, new in history.diff(first.snapshot, second.snapshot)}
     assert changes[("headword",)] == ("zơ̆tok", "zơ̆tɔk")
     assert changes[("senses", 0, "gloss_vi")] == ("cây gậy tre", "gậy")
     assert changes[("senses", 0, "gloss_en")] == ("bamboo stick", None)
@@ -250,7 +250,7 @@ def test_history_diff_and_restore(db):
     db.commit()
     restored = db.scalars(select(Revision).order_by(Revision.id.desc())).first()
     assert restored.summary == "restored" and restored.snapshot["restored_from"] == first.id
-    assert workflow.diff(first.snapshot, restored.snapshot) == []
+    assert history.diff(first.snapshot, restored.snapshot) == []
     assert [s.gloss_vi for s in entry.senses] == ["cây gậy tre"]
     assert entry.variants[0].form == "zơtok" and entry.status == DRAFT
     assert not workflow.restore(db, editor, entry, first, entry.version)  # nothing to do

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from search_index import normalize
 
-from .. import workflow
+from .. import history, workflow
 from ..auth import role_required
 from ..db import session
 from ..entry_forms import (
@@ -50,7 +50,7 @@ from ..models import (
 )
 from ..parts_of_speech import load_parts_of_speech
 from ..revisions import entry_state
-from ..views import ui_lang
+from ..web import ui_lang
 from . import STATUS_LABELS, bp
 
 PER_PAGE = 50
@@ -266,7 +266,7 @@ def _conflict(public_id: str, form):
     form.version.data = str(entry.version)
     form.version.raw_data = [form.version.data]
     mine = workflow.complete(entry, form_content(form))
-    changes = workflow.diff(entry_state(entry), mine)
+    changes = history.diff(entry_state(entry), mine)
     blank = make_form(pos_choices(), source_choices(), {
         "senses": [{"examples": []}, {"examples": [{}]}], "variants": [{}]})
     return render_template("admin/conflict.html", entry=entry, form=form, changes=changes,
@@ -303,7 +303,7 @@ def entry_history(public_id: str):
                                .order_by(Revision.id)))
     items, before = [], None
     for revision in revisions:
-        items.append((revision, workflow.diff(before, revision.snapshot)))
+        items.append((revision, history.diff(before, revision.snapshot)))
         before = revision.snapshot
     items.reverse()
     can_restore = workflow.refusal(s, user(), entry, workflow.RESTORE) is None

@@ -26,6 +26,7 @@ from ..auth import role_required
 from ..db import get_db
 from ..db import session as db_session
 from ..models import DELETED, EDITOR, PUBLISHED, Entry, Language, Sense
+from ..web import lang_name
 from . import bp
 from .imports import ActionForm
 
@@ -125,7 +126,6 @@ class ExportForm(ActionForm):
 @role_required(EDITOR)
 def export():
     form = ExportForm()
-    from ..views import lang_name
 
     languages = list(db_session().scalars(select(Language).order_by(Language.id)))
     form.lang.choices = [SelectChoice(lang.code, lang_name(lang)) for lang in languages] + [

@@ -40,6 +40,7 @@ from ..import_uploads import (Upload, claim, clean_expired, discard, load_upload
 from ..importer import (NEW_STATUSES, ImportConflict, ImportFailed, import_lexicon,
                         report_summary)
 from ..models import EDITOR, PUBLISHED, REVIEWER, ImportBatch, Language
+from ..web import lang_name
 from . import STATUS_LABELS, bp
 from .import_pages import (ACTION_LABELS, ROWS_SHOWN, ActionForm, conflict_page, failed,
                            refused, report_page)
@@ -64,7 +65,6 @@ class UploadForm(FlaskForm):
 
 
 def _language_name(language: Language) -> str:
-    from ..views import lang_name
 
     return lang_name(language)
 

@@ -28,7 +28,7 @@ from ..db import session
 from ..indexing import get_state
 from ..models import DELETED, EDITOR, REVIEWER, Entry, Sense
 from ..search import ALL
-from ..views import languages
+from ..web import languages
 from . import bp
 
 ZERO_RESULT_FILTERS = (ALL,)  # the search's "all languages" filter, besides the codes

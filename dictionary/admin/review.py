@@ -31,7 +31,7 @@ from ..models import (
     Language,
     Revision,
 )
-from ..views import _safe_next
+from ..web import safe_next
 from . import bp
 from .entries import load_entry, render_entry, user
 
@@ -41,7 +41,7 @@ PER_PAGE = 50
 def _back(public_id: str):
     target = request.form.get("next")
     if target and target.startswith("/admin/"):
-        return redirect(_safe_next(target))
+        return redirect(safe_next(target))
     return redirect(url_for("admin.entry_view", public_id=public_id))
 
 

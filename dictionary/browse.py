@@ -7,12 +7,9 @@ categories; ``data/semantic_fields.toml`` is the interface label table that name
 """
 from __future__ import annotations
 
-import functools
 import math
-import tomllib
-from pathlib import Path
 
-from flask import current_app, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -23,29 +20,9 @@ from search_index import collation
 from .db import session
 from .models import PUBLISHED, Entry, Language, Sense
 from .views import bp
-from .web import error_page, language_rules, ui_lang
+from .web import error_page, language_rules, semantic_field_label
 
 PER_PAGE = 50
-
-
-@functools.lru_cache(maxsize=4)
-def _labels_cached(path: str, mtime: float) -> dict[str, dict[str, str]]:
-    with open(path, "rb") as f:
-        return tomllib.load(f).get("fields", {})
-
-
-def field_labels() -> dict[str, dict[str, str]]:
-    path = Path(current_app.config["DATA_DIR"]) / "semantic_fields.toml"
-    try:
-        return _labels_cached(str(path), path.stat().st_mtime)
-    except (OSError, tomllib.TOMLDecodeError):
-        current_app.logger.exception("cannot read %s", path)
-        return {}
-
-
-def field_label(name: str) -> str:
-    """The interface label of a semantic field; its English name when the table has none."""
-    return field_labels().get(name, {}).get(ui_lang()) or name
 
 
 def _page_number(raw: str | None) -> int:
@@ -75,7 +52,7 @@ def field_counts(language: Language) -> list[tuple[str, str, int]]:
                Sense.semantic_field.is_not(None), Sense.semantic_field != "")
         .group_by(Sense.semantic_field)).all()
     key = collation.sort_key_func(None)
-    items = [(name, field_label(name), count) for name, count in rows]
+    items = [(name, semantic_field_label(name), count) for name, count in rows]
     return sorted(items, key=lambda item: (key(item[1]), item[1]))
 
 
@@ -93,7 +70,7 @@ def browse(lang: str):
     return render_template(
         "dictionary/browse.html", language=language, letters=letter_counts(language),
         fields=field_counts(language), letter=letter, field=field,
-        field_name=field_label(field) if field else "", listing=listing)
+        field_name=semantic_field_label(field) if field else "", listing=listing)
 
 
 def entry_page(language: Language, letter: str, field: str, page: int) -> dict:
@@ -125,4 +102,4 @@ def entry_page(language: Language, letter: str, field: str, page: int) -> dict:
 
 @bp.app_context_processor
 def _browse_globals() -> dict:
-    return {"field_label": field_label}
+    return {"semantic_field_label": semantic_field_label}

@@ -1,6 +1,7 @@
 """Languages and sources, from data/languages.toml into the database (idempotent)."""
 from __future__ import annotations
 
+import functools
 import tomllib
 from pathlib import Path
 
@@ -8,6 +9,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import Language, PublicIdCounter, Source
+
+
+def semantic_fields(data_dir: Path) -> dict[str, dict[str, str]]:
+    """``data/semantic_fields.toml``: field name → its label per interface language. Read
+    again only when the file changes. ``OSError`` or ``tomllib.TOMLDecodeError`` (a
+    ``ValueError``) when it cannot be read."""
+    path = data_dir / "semantic_fields.toml"
+    return _semantic_fields(str(path), path.stat().st_mtime)
+
+
+@functools.lru_cache(maxsize=4)
+def _semantic_fields(path: str, mtime: float) -> dict[str, dict[str, str]]:
+    with open(path, "rb") as f:
+        return tomllib.load(f).get("fields", {})
 
 
 def load_catalog(data_dir: Path) -> dict:

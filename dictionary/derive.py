@@ -18,7 +18,7 @@ from .models import Entry, Example, Sense, Variant
 
 
 @lru_cache(maxsize=8)
-def rules_for(directory: str) -> dict[str, Rules]:
+def rules_in(directory: str) -> dict[str, Rules]:
     return load_rules(Path(directory))
 
 

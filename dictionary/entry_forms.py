@@ -156,13 +156,13 @@ def form_text_size(form: EntryForm) -> int:
     return size
 
 
-class ActionForm(FlaskForm):
+class EntryActionForm(FlaskForm):
     """Submit, publish, mark reviewed, delete, undelete: the version seen, an optional comment."""
     version = HiddenField()
     comment = TextAreaField(_l("Comment"), [Length(max=2000, message=TOO_LONG)])
 
 
-class RejectForm(ActionForm):
+class RejectForm(EntryActionForm):
     comment = TextAreaField(_l("What should change?"), [
         DataRequired(_l("Say what should change before the entry can be published.")),
         Length(max=2000, message=TOO_LONG)])
@@ -183,7 +183,7 @@ FIELD_LABELS = {
 }
 
 
-def field_label(path: tuple) -> str:
+def form_field_label(path: tuple) -> str:
     """The interface name of a field path from ``workflow.flatten``."""
     def name(part: str, extra_key: str | None = None) -> str:
         if extra_key is not None:
@@ -355,7 +355,7 @@ def content_warnings(session: Session, language: Language, state: dict[str, Any]
         odd = outside_alphabet(text or "", letter_rules, is_clean=True)
         if odd:
             notices.append(Notice(_("%(field)s: letters outside the alphabet: %(letters)s",
-                                    field=field_label(path), letters=" ".join(odd))))
+                                    field=form_field_label(path), letters=" ".join(odd))))
     if not state["senses"]:
         notices.append(Notice(_("The entry has no meaning yet.")))
     for i, s in enumerate(state["senses"]):

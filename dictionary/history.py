@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .revisions import EntrySnapshot, EntryState
 from .workflow import SENSE_FIELDS
 
 _TOP = ("status", "reviewed", "headword", "homograph", "part_of_speech", "form_kind",
@@ -21,7 +22,7 @@ def _shown(value: Any) -> Any:
     return value if isinstance(value, (str, int, bool)) else json.dumps(value, ensure_ascii=False)
 
 
-def flatten(snapshot: dict[str, Any] | None) -> dict[tuple, Any]:
+def flatten(snapshot: EntrySnapshot | EntryState | None) -> dict[tuple, Any]:
     """A snapshot as field path → value; empty values are left out.
 
     >>> flatten({"headword": "zơ̆tok", "status": "draft", "reviewed": False, "variants": [],
@@ -72,8 +73,8 @@ def _rank(path: tuple) -> tuple:
     return (2, path[1], inner)
 
 
-def diff(before: dict[str, Any] | None,
-         after: dict[str, Any] | None) -> list[tuple[tuple, Any, Any]]:
+def diff(before: EntrySnapshot | EntryState | None,
+         after: EntrySnapshot | EntryState | None) -> list[tuple[tuple, Any, Any]]:
     """(field path, before, after) for every field that differs, in reading order; senses,
     examples and variants are compared by position.
 

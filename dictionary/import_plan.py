@@ -11,7 +11,6 @@ show how far it got.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -20,7 +19,7 @@ from search_index import normalize
 
 from .lexicon_tables import ParsedEntry, ParsedLexicon
 from .models import DELETED, Entry, Language, Sense, Source
-from .revisions import assign_state, entry_state
+from .revisions import EntryState, assign_state, entry_state
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 STEP = 500  # entries between two progress calls (and per database query)
@@ -31,7 +30,7 @@ def _quiet(_done: int, _total: int) -> None:
     pass
 
 
-def parsed_state(p: ParsedEntry) -> dict[str, Any]:
+def parsed_state(p: ParsedEntry) -> EntryState:
     """What the file says an entry is, in the shape of ``entry_state``."""
     return {
         "headword": p.headword, "part_of_speech": p.part_of_speech, "form_kind": p.form_kind,

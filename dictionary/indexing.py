@@ -242,7 +242,7 @@ def _after_rollback(session: Session) -> None:
 
 
 def init_app(app: Flask, database: Database) -> IndexState:
-    rules = derive.rules_for(app.config["ORTHOGRAPHY_DIR"])
+    rules = derive.rules_in(app.config["ORTHOGRAPHY_DIR"])
     state = IndexState(SearchIndex(app.config["INDEX_DIR"]), rules, database,
                        float(app.config["INDEX_WRITE_TIMEOUT"]))
     database.Session.configure(info={"index_state": state})

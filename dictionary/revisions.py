@@ -8,7 +8,7 @@ give an entry a state with ``assign_state``.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,60 @@ SCALARS = ("headword", "part_of_speech", "form_kind", "pronunciation", "variety"
            "license", "extra")
 
 
-def entry_state(e: Entry) -> dict[str, Any]:
+class ExampleState(TypedDict):
+    text: str
+    translation_vi: str | None
+
+
+class SenseState(TypedDict):
+    gloss_vi: str | None
+    gloss_en: str | None
+    definition: str | None
+    semantic_field: str | None
+    concept_id: str | None
+    concept_gloss: str | None
+    gloss_note: str | None
+    extra: dict[str, Any]
+    examples: list[ExampleState]
+
+
+class VariantState(TypedDict):
+    form: str
+    kind: str
+    label: str | None
+
+
+class EntryState(TypedDict):
+    """The content of an entry, as forms, imports, restores and reverts give it
+    (``assign_state``) and as revisions keep it: one shape everywhere."""
+
+    headword: str
+    part_of_speech: str | None
+    form_kind: str | None
+    pronunciation: str | None
+    variety: str | None
+    note: str | None
+    license: str | None
+    source: str | None  # the source's key
+    extra: dict[str, Any]
+    senses: list[SenseState]
+    variants: list[VariantState]
+
+
+class EntrySnapshot(EntryState):
+    """``Revision.snapshot``: the state plus what the workflow and the index need (restoring
+    a revision reads the state part). Older snapshots may carry a few more keys
+    (``previous_status``, ``restored_from``)."""
+
+    public_id: str
+    lang: str
+    homograph: int | None
+    status: str
+    reviewed: bool
+    source_key: str | None
+
+
+def entry_state(e: Entry) -> EntryState:
     """The imported content of a stored entry (not its id, status, review flag or dates)."""
     return {
         "headword": e.headword, "part_of_speech": e.part_of_speech, "form_kind": e.form_kind,
@@ -38,7 +91,7 @@ def entry_state(e: Entry) -> dict[str, Any]:
     }
 
 
-def entry_snapshot(e: Entry) -> dict[str, Any]:
+def entry_snapshot(e: Entry) -> EntrySnapshot:
     """A JSON-able copy of an entry for its ``Revision`` (enough to restore it)."""
     return {
         "public_id": e.public_id, "lang": e.language.code, "homograph": e.homograph,
@@ -69,7 +122,7 @@ def announce(session: Session, entry: Entry, summary: str, user=None) -> None:
     signal.send(entry, session=session, summary=summary, user=user)
 
 
-def assign_state(entry: Entry, want: dict[str, Any], source: Source | None) -> None:
+def assign_state(entry: Entry, want: EntryState, source: Source | None) -> None:
     """Give the entry the content ``want`` (the shape of ``entry_state``; ``source`` is the
     ``Source`` its "source" key names), assigning only what differs, so an unchanged field is
     never marked dirty (and an unchanged entry is not written). Senses with their examples,

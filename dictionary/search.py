@@ -28,7 +28,7 @@ class Found:
 
 
 @dataclass
-class Lookup:
+class LookupResult:
     query: str
     lang: str
     results: list[Found] = field(default_factory=list)
@@ -45,11 +45,11 @@ def language_codes() -> list[str]:
     return list(session().scalars(select(Language.code).order_by(Language.id)))
 
 
-def lookup(query: str, lang: str = ALL, limit: int = 20) -> Lookup:
+def lookup(query: str, lang: str = ALL, limit: int = 20) -> LookupResult:
     """Search both directions; ``lang`` is a language code or ``all``."""
     state = get_state()
     langs = language_codes() if lang == ALL else [lang]
-    out = Lookup(query=normalize.clean(query), lang=lang)
+    out = LookupResult(query=normalize.clean(query), lang=lang)
     try:
         found = state.index.search(query, langs, state.rules, limit)
     except IndexMissing:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import search
+from . import catalog, search
 from .db import session
 from .indexing import get_state
 from .models import Language
@@ -103,6 +103,21 @@ def safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc:
         return url_for("dictionary.index")
     return target
+
+
+def semantic_fields() -> dict[str, dict[str, str]]:
+    """The semantic fields of ``data/semantic_fields.toml``: name → labels per interface
+    language; empty (and logged) when the file cannot be read, so no page breaks on it."""
+    try:
+        return catalog.semantic_fields(Path(current_app.config["DATA_DIR"]))
+    except (OSError, ValueError):
+        current_app.logger.exception("cannot read the semantic fields")
+        return {}
+
+
+def semantic_field_label(name: str) -> str:
+    """The interface label of a semantic field; its English name when the table has none."""
+    return semantic_fields().get(name, {}).get(ui_lang()) or name
 
 
 # ---- errors ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ No Flask request code here: the user is passed in.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,7 +38,7 @@ from .models import (
     Revision,
     Source,
 )
-from .revisions import assign_state, entry_state, record
+from .revisions import EntryState, assign_state, entry_state, record
 
 # Revision summaries (Revision.summary): one word each; pages translate them.
 CREATED, UPDATED, SUBMITTED, PUBLISHED_, REJECTED = (
@@ -136,7 +136,7 @@ def _text(value: Any, empty: Any = None) -> Any:
     return value if value else empty
 
 
-def complete(entry: Entry | None, content: dict[str, Any], curated_license: str = "") -> dict:
+def complete(entry: Entry | None, content: dict[str, Any], curated_license: str = "") -> EntryState:
     """The full state (shape of ``revisions.entry_state``) that ``content`` asks for: text in
     storage form, empty rows dropped, and what a form does not show (variety, source fields,
     a sense's concept gloss and note) kept from the stored entry. A sense may name the stored
@@ -175,10 +175,10 @@ def complete(entry: Entry | None, content: dict[str, Any], curated_license: str 
                         "label": _text(v.get("label"))}
                        for v in content.get("variants", have.get("variants", []))
                        if _text(v.get("form"))]
-    return out
+    return cast(EntryState, out)
 
 
-def apply_state(session: Session, entry: Entry, want: dict[str, Any]) -> bool:
+def apply_state(session: Session, entry: Entry, want: EntryState) -> bool:
     """Make the entry hold ``want`` (a complete state); assign only what differs, so an
     unchanged entry is not written. Returns whether anything changed."""
     have = entry_state(entry) if entry.id is not None else None
@@ -191,7 +191,7 @@ def apply_state(session: Session, entry: Entry, want: dict[str, Any]) -> bool:
     return True
 
 
-def _license(session: Session, want: dict[str, Any], content: dict[str, Any],
+def _license(session: Session, want: EntryState, content: dict[str, Any],
              old_source: str | None, curated_license: str) -> None:
     """An entry from a source carries the source's licence; the curators' own entries carry
     the project's licence for curated data (empty until the project chooses one)."""

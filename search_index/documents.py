@@ -142,7 +142,7 @@ def _text_terms(lang: str, text: str, rules: Rules | None, example: bool
     return tuple(out)
 
 
-class Lookup(NamedTuple):
+class LookupColumn(NamedTuple):
     """A document's ``lookup`` column value, decoded."""
 
     hit: tuple[str, str, str]  # public id, language, headword: what a hit shows
@@ -156,14 +156,14 @@ def encode_lookup(hit: tuple[str, str, str], blocks: Sequence[set[str]]) -> byte
     >>> blocks = [set() for _ in range(3 * N_SLOTS)]
     >>> blocks[HW_WHOLE] |= {"hre:ʼbăh"}; blocks[LOOSE * N_SLOTS + VI_WORD] |= {"hre:con", "hre:cai"}
     >>> decode_lookup(encode_lookup(("hre-1", "hre", "ʼbăh"), blocks))
-    Lookup(hit=('hre-1', 'hre', 'ʼbăh'), keys=((0, 0, ['hre:ʼbăh']), (2, 3, ['hre:cai', 'hre:con'])))
+    LookupColumn(hit=('hre-1', 'hre', 'ʼbăh'), keys=((0, 0, ['hre:ʼbăh']), (2, 3, ['hre:cai', 'hre:con'])))
     """
     return FIELD_SEP.join([*hit, *(KEY_SEP.join(sorted(keys)) for keys in blocks)]).encode()
 
 
-def decode_lookup(raw: bytes) -> Lookup:
+def decode_lookup(raw: bytes) -> LookupColumn:
     doc_id, lang, headword, *blocks = raw.decode("utf-8").split(FIELD_SEP)
-    return Lookup((doc_id, lang, headword),
+    return LookupColumn((doc_id, lang, headword),
                   tuple((i // N_SLOTS, i % N_SLOTS, block.split(KEY_SEP))
                         for i, block in enumerate(blocks) if block))
 

@@ -282,7 +282,7 @@ def test_setup_recomputes_derived_keys_when_the_rules_change(tmp_path):
 
     toml = ortho / "hre.toml"
     toml.write_text(toml.read_text().replace('tailoring = ""', 'tailoring = "&a < g"'))
-    derive.rules_for.cache_clear()  # a restarted process reads the files again
+    derive.rules_in.cache_clear()  # a restarted process reads the files again
     app = make_app(tmp_path / "instance", ORTHOGRAPHY_DIR=str(ortho))
     result = app.test_cli_runner().invoke(args=["setup"])
     assert result.exit_code == 0 and "recomputed" in result.output
@@ -291,7 +291,7 @@ def test_setup_recomputes_derived_keys_when_the_rules_change(tmp_path):
         assert entry.sort_key != before
         assert entry.sort_key == sort_key(entry.headword, get_state().rules["hre"])
     get_state_close(app)
-    derive.rules_for.cache_clear()
+    derive.rules_in.cache_clear()
 
 
 def test_setup_rebuilds_an_index_of_an_older_format(live, monkeypatch):

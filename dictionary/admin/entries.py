@@ -25,11 +25,11 @@ from ..db import session
 from ..entry_forms import (
     FORM_KINDS,
     VARIANT_KINDS,
-    ActionForm,
+    EntryActionForm,
     RejectForm,
     content_warnings,
     entry_data,
-    field_label,
+    form_field_label,
     form_content,
     form_data,
     form_version,
@@ -50,7 +50,7 @@ from ..models import (
 )
 from ..parts_of_speech import load_parts_of_speech
 from ..revisions import entry_state
-from ..web import ui_lang
+from ..web import semantic_fields, ui_lang
 from . import STATUS_LABELS, bp
 
 PER_PAGE = 50
@@ -93,7 +93,7 @@ def curated_license() -> str:
 
 @bp.context_processor
 def _entry_helpers() -> dict:
-    return {"field_label": field_label, "shown_value": shown_value,
+    return {"form_field_label": form_field_label, "shown_value": shown_value,
             "summary_label": summary_label, "can": lambda actions, a: a in actions}
 
 
@@ -179,9 +179,7 @@ def _letters(language: Language) -> list[str]:
 
 
 def _semantic_fields() -> list[str]:
-    from ..browse import field_labels
-
-    return sorted(field_labels())
+    return sorted(semantic_fields())
 
 
 def _form_step(form, language: Language, entry: Entry | None):
@@ -284,7 +282,7 @@ def render_entry(entry: Entry, *, reject_form=None, status: int = 200):
     version = {"version": str(entry.version)}
     return render_template(
         "admin/entry_view.html", e=entry, actions=actions, revisions=revisions, notices=notices,
-        action_form=ActionForm(formdata=None, data=version),
+        action_form=EntryActionForm(formdata=None, data=version),
         reject_form=reject_form or RejectForm(formdata=None, data=version)), status
 
 
@@ -308,7 +306,7 @@ def entry_history(public_id: str):
     items.reverse()
     can_restore = workflow.refusal(s, user(), entry, workflow.RESTORE) is None
     return render_template("admin/history.html", e=entry, items=items, can_restore=can_restore,
-                           form=ActionForm(formdata=None, data={"version": str(entry.version)}),
+                           form=EntryActionForm(formdata=None, data={"version": str(entry.version)}),
                            latest=revisions[-1].id if revisions else None)
 
 
@@ -320,7 +318,7 @@ def entry_restore(public_id: str, revision_id: int):
     revision = s.get(Revision, revision_id)
     if revision is None or revision.entry_public_id != public_id:
         abort(404)
-    form = ActionForm()
+    form = EntryActionForm()
     try:
         # No version counts as stale, as for a save and every status change.
         changed = workflow.restore(s, user(), entry, revision, form_version(form) or 0,

@@ -28,7 +28,7 @@ from ..db import session as db_session
 from ..models import DELETED, EDITOR, PUBLISHED, Entry, Language, Sense
 from ..web import lang_name
 from . import bp
-from .imports import ActionForm
+from .imports import UploadActionForm
 
 ALL = "all"
 CHUNK_ENTRIES = 500
@@ -113,7 +113,7 @@ def export_filename(fmt: str, lang: str, everything: bool, today: dt.date | None
 
 
 # ---- the page -------------------------------------------------------------------------------
-class ExportForm(ActionForm):
+class ExportForm(UploadActionForm):
     format = SelectField(_l("Format"),
                          choices=[SelectChoice(k, f.label) for k, f in FORMATS.items()])
     lang = SelectField(_l("Language"))

@@ -24,7 +24,7 @@ FIELD_LABELS = {
 }
 
 
-class ActionForm(FlaskForm):
+class UploadActionForm(FlaskForm):
     """A button that only needs its CSRF token (confirm, discard, revert)."""
 
 
@@ -50,6 +50,6 @@ def report_page(upload: Upload, summary: dict):
     """The dry run's report (``import_jobs.report_summary``) with "Confirm import"."""
     return render_template(
         "admin/import_report.html", upload=upload, report=summary, rows=summary["rows"],
-        hidden_rows=summary["hidden_rows"], form=ActionForm(),
+        hidden_rows=summary["hidden_rows"], form=UploadActionForm(),
         action_label=lambda a: ACTION_LABELS.get(a, a), field_labels=FIELD_LABELS,
         keep_hours=f"{max_age() / 3600:g}")

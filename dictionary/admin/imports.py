@@ -42,7 +42,7 @@ from ..importer import (NEW_STATUSES, ImportConflict, ImportFailed, import_lexic
 from ..models import EDITOR, PUBLISHED, REVIEWER, ImportBatch, Language
 from ..web import lang_name
 from . import STATUS_LABELS, bp
-from .import_pages import (ACTION_LABELS, ROWS_SHOWN, ActionForm, conflict_page, failed,
+from .import_pages import (ACTION_LABELS, ROWS_SHOWN, UploadActionForm, conflict_page, failed,
                            refused, report_page)
 
 
@@ -238,7 +238,7 @@ def _batch_page(batch_id: int, refused: RevertRefused | None = None, code: int =
         abort(404)
     return render_template("admin/import_batch.html", batch=batch, refused=refused,
                            revisions=batch_revisions(s, batch_id), may_revert=may_revert(batch),
-                           action_label=lambda a: ACTION_LABELS.get(a, a), form=ActionForm(),
+                           action_label=lambda a: ACTION_LABELS.get(a, a), form=UploadActionForm(),
                            history_url=_history_url), code
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from .. import workflow
 from ..auth import role_required
 from ..db import session
-from ..entry_forms import ActionForm, RejectForm, form_version
+from ..entry_forms import EntryActionForm, RejectForm, form_version
 from ..models import (
     CONTRIBUTOR,
     EDITOR,
@@ -45,7 +45,7 @@ def _back(public_id: str):
     return redirect(url_for("admin.entry_view", public_id=public_id))
 
 
-def _transition(public_id: str, action, done: str, form_class=ActionForm):
+def _transition(public_id: str, action, done: str, form_class=EntryActionForm):
     s = session()
     entry = load_entry(public_id)
     form = form_class()

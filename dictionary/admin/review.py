@@ -4,33 +4,18 @@ reviewed, delete, undelete).
 Where it sits in the data flow: each POST here is one ``workflow`` action (permission and
 transition checked there) → commit → the session hooks queue the index update, so a
 published entry becomes searchable and a deleted or rejected one leaves the index. The
-queue page reads counts and lists straight from the database.
+queue page renders what ``review_queues.load`` finds.
 """
 from __future__ import annotations
-
-import math
 
 from flask import abort, flash, redirect, request, url_for
 from flask import render_template as render
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
-
-from .. import workflow
+from .. import review_queues, workflow
 from ..auth import role_required
 from ..db import session
 from ..entry_forms import EntryActionForm, RejectForm, form_version
-from ..models import (
-    CONTRIBUTOR,
-    EDITOR,
-    IN_REVIEW,
-    PUBLISHED,
-    REVIEWER,
-    STATUSES,
-    Entry,
-    Language,
-    Revision,
-)
+from ..models import CONTRIBUTOR, EDITOR, REVIEWER, STATUSES
 from ..web import safe_next
 from . import bp
 from .entries import load_entry, render_entry, user
@@ -122,53 +107,16 @@ def entry_undelete(public_id: str):
 @bp.get("/review", endpoint="review_queue")
 @role_required(REVIEWER)
 def review_queue():
-    s = session()
-    languages = list(s.scalars(select(Language).order_by(Language.id)))
-    counts = {(lang, status): n for lang, status, n in s.execute(
-        select(Entry.language_id, Entry.status, func.count()).group_by(Entry.language_id,
-                                                                       Entry.status))}
-    unreviewed = dict(s.execute(
-        select(Entry.language_id, func.count())
-        .where(Entry.status == PUBLISHED, Entry.reviewed.is_(False))
-        .group_by(Entry.language_id)).all())
-    table = [(lang, [counts.get((lang.id, st), 0) for st in STATUSES], unreviewed.get(lang.id, 0))
-             for lang in languages]
-
-    submitted = (select(Revision.entry_public_id.label("pid"),
-                        func.max(Revision.created_at).label("at"))
-                 .where(Revision.summary == workflow.SUBMITTED)
-                 .group_by(Revision.entry_public_id).subquery())
-    waiting = s.execute(
-        select(Entry, submitted.c.at).outerjoin(submitted, submitted.c.pid == Entry.public_id)
-        .where(Entry.status == IN_REVIEW)
-        .options(selectinload(Entry.language), selectinload(Entry.senses))
-        .order_by(submitted.c.at.is_(None), submitted.c.at, Entry.updated_at, Entry.id)).all()
-
-    # Published entries a person changed without review (their latest revision has a user)
-    # come before the starter data nobody has looked at yet.
-    last = (select(Revision.entry_public_id.label("pid"), func.max(Revision.id).label("rid"))
-            .group_by(Revision.entry_public_id).subquery())
-    edited_ids = (select(Entry.id).join(last, last.c.pid == Entry.public_id)
-                  .join(Revision, Revision.id == last.c.rid)
-                  .where(Entry.status == PUBLISHED, Entry.reviewed.is_(False),
-                         Revision.user_id.is_not(None)))
-    options = (selectinload(Entry.language), selectinload(Entry.senses))
-    edited = list(s.scalars(select(Entry).where(Entry.id.in_(edited_ids)).options(*options)
-                            .order_by(Entry.updated_at, Entry.id)))
-    starter_where = (Entry.status == PUBLISHED, Entry.reviewed.is_(False),
-                     Entry.id.not_in(edited_ids))
-    total = s.scalar(select(func.count(Entry.id)).where(*starter_where)) or 0
-    pages = max(1, math.ceil(total / PER_PAGE))
     try:
-        page = min(max(1, int(request.args.get("page", 1))), pages)
+        page = int(request.args.get("page", 1))
     except ValueError:
         page = 1
-    starter = list(s.scalars(select(Entry).where(*starter_where).options(*options)
-                             .order_by(Entry.language_id, Entry.sort_key, Entry.id)
-                             .offset((page - 1) * PER_PAGE).limit(PER_PAGE)))
-    listing = {"page": page, "pages": pages, "total": total,
+    queue = review_queues.load(session(), page, PER_PAGE)
+    page = queue.page
+    listing = {"page": page, "pages": queue.pages, "total": queue.starter_total,
                "prev_url": url_for("admin.review_queue", page=page - 1) if page > 1 else None,
-               "next_url": url_for("admin.review_queue", page=page + 1) if page < pages else None}
-    return render("admin/review_queue.html", table=table, statuses=STATUSES, waiting=waiting,
-                  edited=edited, starter=starter, listing=listing,
-                  here=url_for("admin.review_queue", page=page if page > 1 else None))
+               "next_url": (url_for("admin.review_queue", page=page + 1)
+                            if page < queue.pages else None)}
+    return render("admin/review_queue.html", table=queue.table, statuses=STATUSES,
+                  waiting=queue.waiting, edited=queue.edited, starter=queue.starter,
+                  listing=listing, here=url_for("admin.review_queue", page=page if page > 1 else None))

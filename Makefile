@@ -27,8 +27,11 @@ run: $(VENV)/.installed translations
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	$(VENV)/bin/waitress-serve --listen=$(HOST):$(PORT) --threads=$(THREADS) --max-request-body-size=$(MAX_REQUEST_BODY) --call dictionary:create_app
 
+# One pytest worker per core (pytest-xdist); the browser tests share one worker, one after
+# another (tests/conftest.py). The 10 slowest tests are listed at the end.
+# One file without workers: make test PYTEST_ARGS="-n 0 tests/test_api.py"
 test: $(VENV)/.installed-test translations
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist loadgroup --durations=10 $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
 	$(PY) bench/search_bench.py

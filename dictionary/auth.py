@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, current_app, has_app_context
 from flask_login import LoginManager, current_user
@@ -31,8 +31,13 @@ MIN_PASSWORD = 12
 COMMON_PASSWORDS = REPO_ROOT / "data" / "security" / "common-passwords.txt"
 # argon2id with the library's defaults (RFC 9106 "second recommended" parameters).
 _hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so both cases take the same time.
+# Apps with TESTING set (the test suite only) hash with the cheapest parameters: the suite
+# creates and logs in hundreds of accounts, 0.13 s of argon2 each with the defaults.
+_test_hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+# Verified against when the e-mail is unknown, so both cases take the same time (argon2
+# verifies with the parameters written in the hash: one dummy per hasher).
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+_TEST_DUMMY_HASH = _test_hasher.hash(secrets.token_hex(16))
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -95,8 +100,18 @@ def normalize_email(email: str) -> str:
     return email.strip().casefold()
 
 
+def user_by_email(session: Session, email: str) -> User | None:
+    """The account of ``email`` (as typed: it is normalised), or None."""
+    return session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def password_hasher() -> PasswordHasher:
+    """The current app's hasher: the RFC 9106 defaults unless the app is TESTING."""
+    return _test_hasher if has_app_context() and current_app.testing else _hasher
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return password_hasher().hash(password)
 
 
 @functools.cache
@@ -162,13 +177,15 @@ def password_matches(user: User | None, password: str) -> bool:
     """Whether ``password`` is the account's (for None: checked against a dummy hash, so an
     unknown e-mail costs the same time). Upgrades the stored hash when the hashing parameters
     have changed (the caller commits). Callers throttle first (``login_throttle.admit``)."""
+    hasher = password_hasher()
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        dummy = _TEST_DUMMY_HASH if hasher is _test_hasher else _DUMMY_HASH
+        hasher.verify(user.password_hash if user else dummy, password)
     except (VerificationError, InvalidHashError):
         return False
     if user is None:
         return False
-    if _hasher.check_needs_rehash(user.password_hash):
+    if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return True
 

@@ -19,7 +19,6 @@ def defaults(app: Flask) -> dict:
         "DATA_DIR": str(REPO_ROOT / "data"),
         "ORTHOGRAPHY_DIR": str(REPO_ROOT / "data" / "orthography"),
         "BUNDLED_LEXICONS": [("hre", "hre_starter.csv"), ("cua", "cua_starter.csv")],
-        "SEARCH_LIMIT_MAX": 100,
         "INDEX_WRITE_TIMEOUT": 10.0,
         # Seconds a SQLite writer waits for another's transaction (a large import) before
         # the request is refused with 503 "busy, try again".

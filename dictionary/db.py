@@ -3,7 +3,8 @@
 ``init_app`` builds the engine from ``DATABASE_URL``; request code gets a session with
 ``session()`` (one per app context, closed on teardown). Outbox hooks from
 ``dictionary.indexing`` are attached to the session factory so that every session,
-including the CLI's, keeps the search index in step.
+including the CLI's, keeps the search index in step. The tables come from the migrations
+(``dictionary.schema.init_db``).
 """
 from __future__ import annotations
 
@@ -25,12 +26,6 @@ class Database:
             event.listen(self.engine, "connect",
                          lambda conn, _record: _sqlite_pragmas(conn, ms))
         self.Session = sessionmaker(self.engine, expire_on_commit=False)
-
-    def create_all(self) -> list[str]:
-        """Create missing tables and columns (``schema.upgrade``); return the columns added."""
-        from .schema import upgrade
-
-        return upgrade(self.engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -369,14 +369,10 @@ def _clean_locks(app: Flask, older_than: float = 3600.0) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """At process start: the table (an additive change), and jobs left by dead processes
-    marked failed."""
+    """At process start: jobs left by dead processes marked failed."""
     database = app.extensions["dictionary.db"]
-    tables = inspect(database.engine)
-    if not tables.has_table(ImportJob.__tablename__):
-        if not tables.has_table(User.__tablename__):
-            return  # a new database: ``init-db`` creates every table, and there is no job
-        ImportJob.__table__.create(database.engine)  # an older database (additive change)
+    if not inspect(database.engine).has_table(ImportJob.__tablename__):
+        return  # a database not migrated yet (``init-db`` creates the table): no job
     worker(app)
     with app.app_context(), database.Session() as s:
         recover(app, s)

@@ -2,7 +2,10 @@
 
 ``app`` is an empty dictionary (tables and languages only); ``bundled_app`` holds the two
 bundled starter lexicons and a built index, made once per test session and shared by the
-read-only tests (tests that change data use ``app`` or ``bundled_copy``).
+read-only tests (tests that change data use ``app`` or ``bundled_copy``). The files behind
+them are made once per session: under pytest-xdist once per worker, in that worker's own
+temporary directory. Apps here are TESTING apps: passwords are hashed with argon2's cheapest
+parameters (dictionary.auth), so ``users`` costs nothing.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ import pytest
 import waitress
 
 from dictionary import REPO_ROOT, create_app
-from dictionary.cli import init_db
+from dictionary.schema import init_db
 from dictionary.db import get_db
 from dictionary.indexing import get_state
 
@@ -65,9 +68,20 @@ def data_dir(tmp_path):
     return d
 
 
+@pytest.fixture(scope="session")
+def _empty_pristine(tmp_path_factory) -> Path:
+    """An empty dictionary made once (tables and languages); only ever copied."""
+    instance = tmp_path_factory.mktemp("empty") / "instance"
+    get_state_close(make_app(instance))
+    return instance
+
+
 @pytest.fixture
-def app(tmp_path):
-    app = make_app(tmp_path / "instance")
+def app(_empty_pristine, tmp_path):
+    # A copy of files made once costs half of creating the tables again, and is the same.
+    instance = tmp_path / "instance"
+    shutil.copytree(_empty_pristine, instance)
+    app = make_app(instance)
     yield app
     get_state_close(app)
 
@@ -95,10 +109,11 @@ def _bundled_shared(_bundled_pristine, tmp_path_factory) -> Path:
     return instance
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def bundled_app(_bundled_shared):
     """The bundled data, shared between tests that only read (searches may still add to
-    the zero-result log: tests that count anything use ``bundled_copy``)."""
+    the zero-result log: tests that count anything use ``bundled_copy``). One app per test
+    module: nothing a read-only test does changes it, and its searchers stay warm."""
     app = make_app(_bundled_shared)
     yield app
     get_state_close(app)
@@ -172,6 +187,36 @@ def as_role(app, users):
 
 
 # ---- the real browser -----------------------------------------------------------------------
+class BrowserTestsTogether:
+    """Under pytest-xdist with ``--dist loadgroup`` (``make test``), the browser tests
+    (``test_browser*.py``) are one group: one worker runs them one after another, so two
+    Chromiums never fight for the cores (turning page timeouts into failures) and each
+    module starts Chromium once. Every other test is its own unit of work.
+
+    A scheduler rather than ``xdist_group`` marks: pytest-xdist 3.8.0 adds the group to the
+    node id, which pytest 9.2 no longer lets it change (pytest-xdist issue #1386)."""
+
+    @staticmethod
+    def pytest_xdist_make_scheduler(config, log):
+        if config.getvalue("dist") != "loadgroup":
+            return None
+        from xdist.scheduler import LoadGroupScheduling
+
+        class Scheduling(LoadGroupScheduling):
+            def _split_scope(self, nodeid: str) -> str:
+                module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+                return "browser" if module.startswith("test_browser") else \
+                    super()._split_scope(nodeid)
+
+        return Scheduling(config, log)
+
+
+def pytest_configure(config):
+    # Registered only with pytest-xdist present: its hook is unknown without it.
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(BrowserTestsTogether(), "browser-tests-together")
+
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]

@@ -9,7 +9,7 @@ from dictionary.auth import AccountError, create_user, verify_login
 from dictionary.db import get_db
 from dictionary.models import User
 
-from conftest import PASSWORD, csrf_token, login
+from conftest import PASSWORD, csrf_token, get_state_close, login, make_app
 
 
 def test_passwords_are_hashed_with_argon2id(app, users):
@@ -20,6 +20,28 @@ def test_passwords_are_hashed_with_argon2id(app, users):
         assert verify_login(s, "EDITOR@example.test ", PASSWORD) is not None  # e-mail folded
         assert verify_login(s, users["editor"], PASSWORD + "x") is None
         assert verify_login(s, "nobody@example.test", PASSWORD) is None
+
+
+def test_production_apps_hash_with_rfc_9106_defaults_and_only_test_apps_cheaply(tmp_path):
+    """The suite hashes with argon2's cheapest parameters for speed; an app without TESTING
+    uses the library defaults, and upgrades a cheap hash at the next login."""
+    test_app = make_app(tmp_path / "instance")
+    production = make_app(tmp_path / "instance", TESTING=False)
+    try:
+        with test_app.app_context(), get_db().transaction() as s:
+            cheap = create_user(s, "cheap@example.test", PASSWORD, "editor").password_hash
+        with production.app_context(), get_db().transaction() as s:
+            strong = create_user(s, "strong@example.test", PASSWORD, "editor").password_hash
+            assert verify_login(s, "cheap@example.test", PASSWORD) is not None
+        with production.app_context(), get_db().Session() as s:
+            upgraded = s.scalar(select(User.password_hash)
+                                .where(User.email == "cheap@example.test"))
+        assert cheap.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+        assert strong.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+        assert upgraded.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    finally:
+        get_state_close(test_app)
+        get_state_close(production)
 
 
 @pytest.mark.parametrize("email, password, role, message", [

@@ -17,8 +17,9 @@ from conftest import serving
 PHONE = {"width": 360, "height": 740}
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def live_server(bundled_app):
+    # One server for the module: the tests only read, each in its own browser context.
     with serving(bundled_app) as url:
         yield url
 

@@ -1,8 +1,8 @@
-"""Curation commands: ``import-batches``, ``revert-import N``, ``export``.
+"""Lexicon files in and out: ``import-lexicon``, ``import-batches``, ``revert-import N`` and
+``export``, thin over ``importer``, ``import_batches`` and the export functions.
 
-Thin click commands over ``import_batches`` (list and revert confirmed imports) and the
-export functions the admin page uses (``admin.export``); registered by ``cli.init_app``.
-Exit codes as everywhere: 0 success, 1 the work was refused or failed, 2 usage.
+Where it sits: registered by ``cli.init_app``; exit codes as everywhere: 0 success, 1 the
+work failed or was refused, 2 usage.
 """
 from __future__ import annotations
 
@@ -13,25 +13,59 @@ import tempfile
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
-from .db import get_db
-from .models import User
+from ..auth import user_by_email
+from ..catalog import languages
+from ..db import get_db
+from ..exports import ALL, ExportUnavailable, export_chunks
+from ..import_batches import RevertRefused, list_batches, revert_batch
+from ..importer import ImportFailed, import_lexicon
+from ..schema import init_db
 
 
-def find_user(session, email: str | None) -> User | None:
-    """The account named by ``--user`` (exit 1 when there is none)."""
-    if not email:
-        return None
-    from .auth import normalize_email
-
-    user = session.scalar(select(User).where(User.email == normalize_email(email)))
-    if user is None:
-        click.echo(f"No account for {email}.", err=True)
+@click.command("import-lexicon")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--lang", required=True, help="Language code of the entries (hre, cua).")
+@click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
+@click.option("--status", type=click.Choice(["draft", "in_review", "published"]),
+              help="Status of NEW entries (existing ones keep theirs). Default: published "
+                   "(unreviewed) for the starter format, draft for every other format.")
+@click.option("--source", help="Source key for files that name none (LIFT, Toolbox/MDF).")
+@click.option("--user", "email", help="Record the import as this account's (an e-mail).")
+def import_lexicon_command(path: Path, lang: str, dry_run: bool, status: str | None,
+                           source: str | None, email: str | None) -> None:
+    """Import a lexicon file, all or nothing, as one import batch (see `import-batches`)."""
+    init_db()
+    try:
+        with get_db().Session() as s:
+            user = user_by_email(s, email) if email else None
+            if email and user is None:
+                click.echo(f"No account for {email}.", err=True)
+                sys.exit(1)
+            report = import_lexicon(s, path, lang, dry_run=dry_run, status=status,
+                                    source=source, user=user,
+                                    data_dir=Path(current_app.config["DATA_DIR"]))
+    except ImportFailed as exc:
+        click.echo(f"{path}: nothing was imported.", err=True)
+        for error in exc.errors:
+            click.echo(f"  {error}", err=True)
         sys.exit(1)
-    return user
+    if dry_run:
+        for row in report.rows:
+            click.echo(f"  line {row.line}: {row.action:<9} {row.public_id or '(new)'}  {row.headword}")
+    for line, before, after in report.samples:
+        click.echo(f"  converted from {report.encoding}, line {line}: {before!r} → {after!r}")
+    for warning in report.warnings:
+        click.echo(f"  warning: {warning}", err=True)
+    if report.created:
+        click.echo(f"New entries {'would be' if dry_run else 'are'} {report.status}.")
+    click.echo(("Dry run, nothing changed: " if dry_run else "") + report.summary())
+    if report.batch_id is not None:
+        click.echo(f"Import batch {report.batch_id} (undo it with: "
+                   f"flask --app dictionary revert-import {report.batch_id})")
 
 
 @click.command("import-batches")
@@ -40,9 +74,6 @@ def find_user(session, email: str | None) -> User | None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def import_batches_command(limit: int, as_json: bool) -> None:
     """Confirmed imports, newest first (revert one with `revert-import N`)."""
-    from .cli import init_db
-    from .import_batches import list_batches
-
     init_db()
     with get_db().Session() as s:
         batches = list_batches(s, limit)
@@ -70,10 +101,11 @@ def import_batches_command(limit: int, as_json: bool) -> None:
 def revert_import_command(batch_id: int, email: str | None) -> None:
     """Undo import N as a whole: its new entries are deleted, the entries it changed get
     their earlier content back. Refused (nothing changes) when an entry changed since."""
-    from .import_batches import RevertRefused, revert_batch
-
     with get_db().Session() as s:
-        user = find_user(s, email)
+        user = user_by_email(s, email) if email else None
+        if email and user is None:
+            click.echo(f"No account for {email}.", err=True)
+            sys.exit(1)
         try:
             report = revert_batch(s, batch_id, user, author="cli:revert-import")
         except RevertRefused as exc:
@@ -92,9 +124,6 @@ def revert_import_command(batch_id: int, email: str | None) -> None:
 @click.argument("out", type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
 def export_command(fmt: str, lang: str, everything: bool, out: str) -> None:
     """Write the entries to OUT (`-` for standard output) in the chosen format."""
-    from .admin.export import ALL, ExportUnavailable, export_chunks
-    from .catalog import languages
-
     with get_db().Session() as s:
         codes = [language.code for language in languages(s)]
         if lang != ALL and lang not in codes:
@@ -126,8 +155,3 @@ def export_command(fmt: str, lang: str, everything: bool, out: str) -> None:
             Path(tmp).unlink(missing_ok=True)
             raise
     click.echo(f"{target}: {size} bytes written.", err=True)
-
-
-def init_app(app: Flask) -> None:
-    for command in (import_batches_command, revert_import_command, export_command):
-        app.cli.add_command(command)

@@ -1,0 +1,113 @@
+"""The migrations in migrations/versions agree with the models, go down and up again, and the
+``flask db`` commands drive them (dictionary.schema, dictionary.cli)."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, select
+
+from dictionary import schema
+from dictionary.db import get_db
+from dictionary.models import Language, LoginThrottle, ZeroResultQuery
+
+
+def differences(url: str, metadata: MetaData) -> list:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return compare_metadata(MigrationContext.configure(conn), metadata)
+    finally:
+        engine.dispose()
+
+
+def test_the_migrations_build_exactly_the_models_tables(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.sqlite'}"
+    assert schema.upgrade(url) == []  # a new database: quietly
+    assert differences(url, schema.target_metadata()) == []
+    # The comparison sees a model the migrations lack (so the line above can fail).
+    ahead = MetaData()
+    for table in schema.target_metadata().tables.values():
+        table.to_metadata(ahead)
+    Table("lesson", ahead, Column("id", Integer, primary_key=True))
+    assert [d[0] for d in differences(url, ahead)] == ["add_table"]
+
+
+def test_downgrade_to_the_baseline_and_upgrade_again_keeps_the_rows(app):
+    runner = app.test_cli_runner()
+    with app.app_context(), get_db().transaction() as s:
+        may = dt.datetime(2026, 5, 1)
+        s.add(LoginThrottle(key="ip:192.0.2.7", failures=2, last_attempt_at=may))
+        s.add(ZeroResultQuery(query="khongco", lang="hre", count=4, first_seen=may))
+    url = app.config["DATABASE_URL"]
+
+    result = runner.invoke(args=["db", "downgrade", "0001"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "0002 -> 0001 (undone: Since release 49924c5: login_throttle.last_attempt_at, "
+        "zero_result_query.first_seen (indexed), the import_job table)",
+        "Database at revision 0001."]
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+    assert conn.execute("SELECT * FROM login_throttle").fetchall()[0][:2] == ("ip:192.0.2.7", 2)
+    assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'import_job'").fetchall() == []
+    conn.close()
+    assert runner.invoke(args=["db", "current"]).output == "0001\n"
+
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "Database at revision 0002."
+    assert differences(url, schema.target_metadata()) == []
+    with app.app_context(), get_db().Session() as s:
+        throttle = s.get(LoginThrottle, "ip:192.0.2.7")
+        assert (throttle.failures, throttle.last_attempt_at) == (2, None)  # came back empty
+        assert s.scalar(select(ZeroResultQuery.count)
+                        .where(ZeroResultQuery.query == "khongco")) == 4
+        assert s.scalar(select(Language.code).where(Language.code == "hre")) == "hre"
+
+    result = runner.invoke(args=["db", "downgrade", "base"])
+    assert result.exit_code == 0, result.output
+    assert "<base>" in result.output.splitlines()[-1]
+    assert runner.invoke(args=["db", "upgrade", "0001"]).output.splitlines()[-1] == \
+        "Database at revision 0001."
+
+
+def test_history_lists_the_migrations_newest_first(app):
+    result = app.test_cli_runner().invoke(args=["db", "history"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].startswith("0001 -> 0002 (head): Since release 49924c5")
+    assert lines[-1].startswith("<base> -> 0001: Baseline: the schema of release 49924c5")
+
+
+def test_a_downgrade_to_an_unknown_revision_exits_1_and_changes_nothing(app):
+    result = app.test_cli_runner().invoke(args=["db", "downgrade", "0099"])
+    assert result.exit_code == 1
+    assert "0099" in result.output and "Traceback" not in result.output
+    assert app.test_cli_runner().invoke(args=["db", "current"]).output == "0002\n"
+
+
+def test_revision_writes_the_next_numbered_migration_and_none_when_nothing_changed(
+        app, tmp_path, monkeypatch):
+    # A copy of migrations/, so the test never writes into the repository.
+    copy = tmp_path / "migrations"
+    shutil.copytree(schema.MIGRATIONS, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(schema, "MIGRATIONS", copy)
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(args=["db", "revision", "--autogenerate", "-m", "nothing"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "The models and the database agree: no migration written.\n"
+    assert sorted(p.name for p in (copy / "versions").glob("*.py")) == [
+        "0001_baseline_release_49924c5.py", "0002_throttle_window_zero_first_seen_import_job.py"]
+
+    result = runner.invoke(args=["db", "revision", "-m", "Rename a column"])
+    assert result.exit_code == 0, result.output
+    written = copy / "versions" / "0003_rename_a_column.py"
+    assert result.output == f"Written: {written}\n"
+    text = written.read_text(encoding="utf-8")
+    assert "revision = '0003'" in text and "down_revision = '0002'" in text
+    assert runner.invoke(args=["db", "history"]).output.startswith(
+        "0002 -> 0003 (head): Rename a column")

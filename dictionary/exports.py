@@ -3,8 +3,8 @@
 Where it sits: last step of the data flow, shared by the export page (``admin.export``) and
 the ``export`` command. Entries are read from the database in batches (``yield_per`` with
 ``selectinload``, so memory stays bounded however large the lexicon is) and handed to the
-exporter of the chosen format: ``exporter.export_csv`` / ``export_xlsx``,
-``lift_export.export_lift``, ``cldf_export.export_cldf``, each ``(entries) -> Iterator[bytes]``.
+exporter of the chosen format: ``formats.table_out.export_csv`` / ``export_xlsx``,
+``formats.lift_out.export_lift``, ``formats.cldf_out.export_cldf``, each ``(entries) -> Iterator[bytes]``.
 Exporter modules are imported when used, so a missing optional one makes that format
 unavailable, not the admin.
 """
@@ -49,14 +49,14 @@ class ExportUnavailable(Exception):
 
 
 FORMATS: dict[str, ExportFormat] = {
-    "csv": ExportFormat("exporter", "export_csv", "text/csv", "csv",
+    "csv": ExportFormat("formats.table_out", "export_csv", "text/csv", "csv",
                         _l("CSV (curated format, opens in Excel)")),
-    "xlsx": ExportFormat("exporter", "export_xlsx",
+    "xlsx": ExportFormat("formats.table_out", "export_xlsx",
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          "xlsx", _l("Excel workbook (.xlsx, curated format)")),
-    "lift": ExportFormat("lift_export", "export_lift", "application/xml", "lift",
+    "lift": ExportFormat("formats.lift_out", "export_lift", "application/xml", "lift",
                          _l("LIFT (for FieldWorks and other dictionary tools)")),
-    "cldf": ExportFormat("cldf_export", "export_cldf", "application/zip", "zip",
+    "cldf": ExportFormat("formats.cldf_out", "export_cldf", "application/zip", "zip",
                          _l("CLDF Dictionary (a zip, for archives)")),
 }
 

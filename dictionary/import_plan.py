@@ -1,6 +1,6 @@
 """The plan of an import and its writing: what each parsed entry does to the database.
 
-Where it sits: ``importer.import_lexicon`` parses a file (``lexicon_formats``), then builds a
+Where it sits: ``importer.import_lexicon`` parses a file (``formats``), then builds a
 ``Plan`` here: the stored entries the file names (by language and ``source_key``), each row's
 action (created / updated / unchanged) and the homograph numbers, without changing anything.
 A confirmed import then ``apply_plan``s it, flushing every ``STEP`` entries inside the
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from search_index import normalize
 
-from .lexicon_tables import ParsedEntry, ParsedLexicon
+from .formats.records import ParsedEntry, ParsedLexicon
 from .models import DELETED, Entry, Language, Sense, Source
 from .revisions import EntryState, assign_state, entry_state
 

@@ -1,6 +1,6 @@
 """Bulk import of lexicon files: the one code path of the CLI and the admin upload.
 
-Data flow: file bytes → ``lexicon_files`` (decode, table) → ``lexicon_formats`` (starter or
+Data flow: file bytes → ``formats.text`` (decode, table) → ``formats`` (starter or
 curated columns → checked ``ParsedEntry`` rows) → here: a plan (created / updated / unchanged
 per row, homograph numbers) → ORM objects in one transaction. The session hooks of
 ``indexing`` then compute derived fields, public ids and the index queue on flush, and apply
@@ -30,8 +30,8 @@ from . import catalog
 from . import limits as entry_limits
 from .config import REPO_ROOT
 from .import_plan import CREATED, UNCHANGED, UPDATED, Plan, apply_plan, parsed_state
-from .lexicon_files import ImportFailed, ImportProblem
-from .lexicon_formats import STARTER, ParsedLexicon, parse_lexicon
+from .formats.records import ImportFailed, ImportProblem
+from .formats import STARTER, ParsedLexicon, parse_lexicon
 from .models import DRAFT, IN_REVIEW, PUBLISHED, Entry, ImportBatch, Revision
 from .parts_of_speech import load_parts_of_speech
 from .revisions import announce, entry_snapshot, entry_state

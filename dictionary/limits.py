@@ -1,6 +1,6 @@
 """How much one entry and one import file may hold: defined here once, used by the entry
-form (``entry_forms``) and by every import reader (``lexicon_formats``, ``lexicon_xlsx``,
-``lexicon_lift``, ``lexicon_mdf``), so an entry that imports can always be opened and saved
+form (``entry_forms``) and by every import reader (``formats``, ``formats.xlsx_in``,
+``formats.lift_in``, ``formats.mdf_in``), so an entry that imports can always be opened and saved
 in the form, and no file can fill the server's memory or the search results.
 
 Counts (senses, examples, variants, text per entry, rows per file) can be changed in the
@@ -8,7 +8,7 @@ configuration (``ENTRY_MAX_SENSES`` …, see ``CONFIG``); the form and the impor
 same values through ``current()``. The lengths of single fields cannot: most are the sizes
 of database columns, the others what the entry form accepts.
 
-``lexicon_checks.entry_problems`` checks parsed entries (any format) against these limits.
+``formats.checks.entry_problems`` checks parsed entries (any format) against these limits.
 """
 from __future__ import annotations
 

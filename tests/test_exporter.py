@@ -19,12 +19,12 @@ from sqlalchemy.orm import selectinload
 
 from conftest import get_state_close, make_app
 from dictionary import REPO_ROOT
-from dictionary.cldf_export import export_cldf
+from dictionary.formats.cldf_out import export_cldf
 from dictionary.db import get_db
-from dictionary.exporter import CURATED_HEADER, curated_rows, export_csv, export_xlsx
+from dictionary.formats.table_out import CURATED_HEADER, curated_rows, export_csv, export_xlsx
 from dictionary.importer import ImportFailed, import_lexicon
-from dictionary.lexicon_formats import _Parser, is_known_column, parse_lexicon
-from dictionary.lexicon_xlsx import read_xlsx_table
+from dictionary.formats import _Parser, is_known_column, parse_lexicon
+from dictionary.formats.xlsx_in import read_xlsx_table
 from dictionary.models import Entry, Language, Sense
 from dictionary.parts_of_speech import load_parts_of_speech
 

@@ -1,5 +1,5 @@
 """Legacy Vietnamese font encodings (TCVN3/ABC, VNI-Windows) → Unicode, and their detection
-on import (``dictionary.legacy_encodings`` wired into ``lexicon_files.decode_lexicon``).
+on import (``dictionary.formats.legacy_encodings`` wired into ``formats.text.decode_lexicon``).
 
 Hrê/Co-like tokens here (``zatok``, ``bimlu``, ``ʼbŏk kơ̆ng``) are made up, not real words.
 """
@@ -11,9 +11,9 @@ import unicodedata
 import pytest
 
 from dictionary import REPO_ROOT
-from dictionary.legacy_encodings import (
+from dictionary.formats.legacy_encodings import (
     LETTERS, TCVN3, VNI, convert, decode_legacy_bytes, detect, encode, fix_legacy_text)
-from dictionary.lexicon_files import ImportFailed, decode_lexicon, read_table
+from dictionary.formats.text import ImportFailed, decode_lexicon, read_table
 
 TONED = frozenset("\u0300\u0301\u0303\u0309\u0323")
 

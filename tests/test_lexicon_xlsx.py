@@ -20,9 +20,9 @@ import pytest
 from dictionary import REPO_ROOT
 from dictionary.db import get_db
 from dictionary.importer import import_lexicon
-from dictionary.lexicon_files import ImportFailed
-from dictionary.lexicon_formats import _Parser, is_known_column, parse_lexicon
-from dictionary.lexicon_xlsx import MAX_UNPACKED_BYTES, looks_like_xlsx, read_xlsx_table
+from dictionary.formats.records import ImportFailed
+from dictionary.formats import _Parser, is_known_column, parse_lexicon
+from dictionary.formats.xlsx_in import MAX_UNPACKED_BYTES, looks_like_xlsx, read_xlsx_table
 from dictionary.parts_of_speech import load_parts_of_speech
 
 DATA = REPO_ROOT / "data"

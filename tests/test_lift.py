@@ -1,4 +1,4 @@
-"""LIFT 0.13 import (``lexicon_lift``) and export (``lift_export``), and the round trip
+"""LIFT 0.13 import (``formats.lift_in``) and export (``formats.lift_out``), and the round trip
 through the real importer and a real SQLite database.
 
 The FLEx-style file below is synthetic: its Hrê tokens (``zatok``, ``bơ̆nxa``, ``ʼmŏk``,
@@ -16,10 +16,10 @@ from sqlalchemy.orm import selectinload
 from dictionary import REPO_ROOT, importer
 from dictionary.db import get_db
 from dictionary.importer import entry_state, import_lexicon, parsed_state
-from dictionary.lexicon_files import ImportFailed
-from dictionary.lexicon_formats import ParsedLexicon
-from dictionary.lexicon_lift import looks_like_lift, parse_lift
-from dictionary.lift_export import export_lift
+from dictionary.formats.records import ImportFailed
+from dictionary.formats import ParsedLexicon
+from dictionary.formats.lift_in import looks_like_lift, parse_lift
+from dictionary.formats.lift_out import export_lift
 from dictionary.models import Entry, Example, Language, Sense, Source, Variant
 from dictionary.parts_of_speech import load_parts_of_speech
 

@@ -1,8 +1,14 @@
-"""What the columns of a lexicon file mean: starter CSV or the simple curated format.
+"""Lexicon files, bytes to records and records to bytes: one module per format and direction.
+
+No Flask request and no database session in this package: readers (``table_in`` for CSV/TSV,
+``xlsx_in``, ``lift_in``, ``mdf_in``) take bytes and give ``records.ParsedEntry`` values;
+writers (``table_out`` for CSV/XLSX, ``lift_out``, ``cldf_out``) take entries and give bytes.
+``text`` decodes (``legacy_encodings`` converts TCVN3/VNI) and splits tables; ``checks``
+applies the limits of ``dictionary.limits``.
 
 Second step of an import (``importer.import_lexicon``): ``parse_lexicon`` takes the bytes,
-lets ``lexicon_files`` decode and split them, detects the format from the header row and
-has ``lexicon_tables`` (or the LIFT, MDF readers) turn every row into a ``ParsedEntry``
+lets ``text`` decode and split them, detects the format from the header row and
+has ``table_in`` (or the LIFT, MDF readers) turn every row into a ``ParsedEntry``
 whose text is already in storage form (``normalize.clean``), so the importer can compare it
 with what the database holds. Every row is checked before anything is written, the limits
 of ``limits`` included (rows per file are counted while the file is read); all problems are
@@ -13,16 +19,20 @@ from __future__ import annotations
 
 import codecs
 
-from . import limits as entry_limits
-from .lexicon_checks import entry_problems
-from .lexicon_files import ImportFailed, ImportProblem, Table, decode_lexicon, iter_lines, read_table
-from .lexicon_tables import (CURATED_COLUMNS, LIMITS, ParsedEntry, ParsedLexicon, ParsedSense,
-                             _Parser, fold_header, is_known_column, stable_key)
-from .parts_of_speech import PartOfSpeech
+from .. import limits as entry_limits
+from ..parts_of_speech import PartOfSpeech
+from .checks import entry_problems
+from .lift_in import looks_like_lift, parse_lift
+from .mdf_in import looks_like_mdf, parse_mdf
+from .records import ImportFailed, ImportProblem, ParsedEntry, ParsedLexicon, ParsedSense
+from .table_in import CURATED_COLUMNS, LIMITS, _Parser, fold_header, is_known_column, stable_key
+from .text import Table, decode_lexicon, iter_lines, read_table
+from .xlsx_in import looks_like_xlsx, read_xlsx_table
 
 STARTER, CURATED = "starter", "curated"  # the two table formats (CSV/TSV or XLSX)
-LIFT, MDF = "lift", "mdf"  # formats parsed by lexicon_lift and lexicon_mdf
+LIFT, MDF = "lift", "mdf"  # formats parsed by lift_in and mdf_in
 XLSX, TEXT = "xlsx", "text"  # what detect_format sees before decoding
+
 
 def parse_lexicon(data: bytes, *, sources: dict[str, dict], parts_of_speech: list[PartOfSpeech],
                   filename: str = "", source: str | None = None, lang: str | None = None,
@@ -41,13 +51,9 @@ def parse_lexicon(data: bytes, *, sources: dict[str, dict], parts_of_speech: lis
     limits = limits or entry_limits.current()
     fmt = detect_format(data, filename)
     if fmt == XLSX:
-        from .lexicon_xlsx import read_xlsx_table
-
         return _parse_table(read_xlsx_table(data, is_known_column, max_rows=limits.file_rows),
                             "xlsx", [], sources, parts_of_speech, limits)
     if fmt == LIFT:
-        from .lexicon_lift import parse_lift
-
         warnings: list[ImportProblem] = []
         entries = parse_lift(data, source=source, sources=sources,
                              parts_of_speech=parts_of_speech, vernacular=lang, warnings=warnings,
@@ -56,11 +62,7 @@ def parse_lexicon(data: bytes, *, sources: dict[str, dict], parts_of_speech: lis
     refuse_too_many_rows(data, limits.file_rows)
     decoded = decode_lexicon(data)
     samples = list(getattr(decoded, "samples", []))
-    from .lexicon_mdf import looks_like_mdf
-
     if looks_like_mdf(decoded.text):
-        from .lexicon_mdf import parse_mdf
-
         entries = parse_mdf(decoded.text, source=_required_source(source, "Toolbox/MDF", sources),
                             sources=sources, parts_of_speech=parts_of_speech, limits=limits)
         return _checked(ParsedLexicon(MDF, decoded.encoding, "", entries, [], samples))
@@ -79,8 +81,6 @@ def refuse_too_many_rows(data: bytes, maximum: int) -> None:
     if breaks <= maximum or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return  # (UTF-16 is counted while it is read)
     text = data.removeprefix(codecs.BOM_UTF8).decode("latin-1")
-    from .lexicon_mdf import looks_like_mdf
-
     if not looks_like_mdf(text):
         read_table(text, is_known_column, max_rows=maximum)  # raises when over
         return
@@ -103,9 +103,6 @@ def detect_format(data: bytes, filename: str = "") -> str:
     >>> detect_format(b"\\xef\\xbb\\xbfheadword,vietnamese\\n", "words.csv")
     'text'
     """
-    from .lexicon_lift import looks_like_lift
-    from .lexicon_xlsx import looks_like_xlsx
-
     if looks_like_xlsx(data):
         return XLSX
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -148,8 +145,8 @@ def _checked(parsed: ParsedLexicon) -> ParsedLexicon:
     return parsed
 
 
-# The table formats, the parsed rows and the column lengths live in ``lexicon_tables``;
-# they are named here too, where the other readers and the tests have always found them.
-__all__ = ["CURATED", "CURATED_COLUMNS", "LIFT", "LIMITS", "MDF", "STARTER", "ParsedEntry",
-           "ParsedLexicon", "ParsedSense", "_Parser", "detect_format", "is_known_column",
-           "parse_lexicon", "stable_key"]
+# The table formats and the column lengths live in ``table_in``, the records in ``records``;
+# they are named here too, for whoever imports a lexicon file.
+__all__ = ["CURATED", "CURATED_COLUMNS", "LIFT", "LIMITS", "MDF", "STARTER", "ImportFailed",
+           "ImportProblem", "ParsedEntry", "ParsedLexicon", "ParsedSense", "_Parser",
+           "detect_format", "is_known_column", "parse_lexicon", "stable_key"]

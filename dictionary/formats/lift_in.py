@@ -1,7 +1,7 @@
 """Reading LIFT 0.13 lexicons (what FieldWorks Language Explorer exports) into ParsedEntry rows.
 
 Where it sits: the LIFT branch of the second import step (``importer.import_lexicon`` →
-``parse_lexicon``, beside the CSV formats of ``lexicon_formats``); ``lift_export`` is the
+``parse_lexicon``, beside the CSV formats of ``formats``); ``lift_out`` is the
 way back. Bytes → a defused SAX parse (``lift_xml``: no DTD, no entity, no external
 reference; every element with its line) → one element tree per ``<entry>`` → a
 ``ParsedEntry`` whose text is in storage form, so the importer can compare it with the
@@ -11,7 +11,7 @@ collected and raised together as ``ImportFailed``; nothing here touches the data
 Nothing the model does not hold is dropped. The ``<entry>`` element, without its senses, is
 kept as canonical XML in ``Entry.extra["lift"]``, each ``<sense>`` in ``Sense.extra["lift"]``.
 A processing instruction ``<?slot KIND?>`` stands in front of each element whose value the
-model holds (the headword form, the Vietnamese glosses, an example …): ``lift_export`` puts
+model holds (the headword form, the Vietnamese glosses, an example …): ``lift_out`` puts
 the stored element back while the model still says the same, and one made from the model
 once the value was edited. Traits the exporter adds are read back as what they are:
 ``source`` names the entry's source; ``license`` and ``public-id`` come from the database
@@ -24,17 +24,18 @@ import codecs
 import re
 import xml.etree.ElementTree as ET
 
-from . import limits as entry_limits
-from .lexicon_checks import entry_problems
-from .lexicon_files import ImportFailed, ImportProblem, bad_character
-from .lexicon_tables import LIMITS, ParsedEntry, ParsedSense
+from .. import limits as entry_limits
+from .checks import entry_problems
+from .records import ImportFailed, ImportProblem, ParsedEntry, ParsedSense
+from .table_in import LIMITS
+from .text import bad_character
 from .lift_xml import (SLOT, TRAIT_KINDS, LineElement, Refused, Tree, choose, is_ipa, is_lang,
                        mark, read_lift, text_of, value_of, variant_kind_label)
-from .models import ORTHOGRAPHIC, PHONETIC
-from .parts_of_speech import PartOfSpeech, fold_label
+from ..models import ORTHOGRAPHIC, PHONETIC
+from ..parts_of_speech import PartOfSpeech, fold_label
 
 SEMANTIC_DOMAINS = ("semantic-domain-ddp4", "semantic-domain")
-EXPORT_TRAITS = ("source", "license", "public-id")  # lift_export writes them on every entry
+EXPORT_TRAITS = ("source", "license", "public-id")  # lift_out writes them on every entry
 LABEL_LIMIT = LIMITS["variant_label"]
 
 
@@ -64,7 +65,7 @@ def parse_lift(data: bytes, *, source: str | None, sources: dict[str, dict],
     """Read and check a whole LIFT file; ``ImportFailed`` lists every problem found.
 
     ``source``: the source key of entries that do not name one (in a ``source`` trait, as
-    ``lift_export`` writes); ``sources``: the ``[[source]]`` tables of data/languages.toml
+    ``lift_out`` writes); ``sources``: the ``[[source]]`` tables of data/languages.toml
     by key; ``vernacular``: the language code of the headwords (the lexical-unit form in
     that language is the headword; without it, the first form). What stops nothing but is
     worth telling (an unknown grammatical-info, a skipped deleted entry) goes to ``warnings``.

@@ -1,6 +1,6 @@
 """Legacy Vietnamese font encodings (TCVN3/ABC and VNI-Windows) → Unicode, for lexicon imports.
 
-Where it sits in the data flow: the first step of an import, ``lexicon_files.decode_lexicon``,
+Where it sits in the data flow: the first step of an import, ``text.decode_lexicon``,
 hands this module (1) bytes that are not UTF-8, decoded here as Windows-1252 (a document in
 a legacy font saved as "Text, Windows/ANSI"), or (2) text that decoded fine as UTF-8/UTF-16
 but whose characters are the Windows-1252 reading of legacy-font bytes (a Word "Unicode

@@ -6,7 +6,7 @@ TCVN3/VNI fonts is converted by ``legacy_encodings``), refusing binary files and
 first undecodable byte; ``read_table`` sniffs the delimiter from the header line
 and splits the text into rows, each with the line it starts on; ``CellReader`` hands out
 cells in storage form, reporting bad characters and overlong text by line and column. What
-the columns mean is ``lexicon_formats``' business. Every problem becomes an
+the columns mean is ``formats``' business. Every problem becomes an
 ``ImportProblem``; nothing here touches the database.
 """
 from __future__ import annotations
@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 from search_index import normalize
 
+from ..limits import too_many_rows
 from . import legacy_encodings
-from .import_problems import ImportFailed, ImportProblem  # (named here too, as always)
-from .limits import too_many_rows
+from .records import ImportFailed, ImportProblem  # (named here too, as always)
 
 
 # ---- decoding ---------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Exporting entries as a CLDF Dictionary dataset (a zip), for archives and comparative work.
 
-Last step of the data flow, beside ``exporter`` (the curated table): ``Entry`` rows from
+Last step of the data flow, beside ``table_out`` (the curated table): ``Entry`` rows from
 the database (with ``language``, ``source``, ``senses`` + ``examples`` and ``variants``
 loaded) → a CLDF *Dictionary* (https://cldf.clld.org) written with pycldf into a
 temporary directory → a zip streamed in chunks.
@@ -25,8 +25,8 @@ from typing import IO, Any
 from pycldf import Dictionary
 from pycldf.sources import Source as BibSource
 
-from .exporter import stream_file
-from .models import Entry, Language, Source
+from ..models import Entry, Language, Source
+from .table_out import stream_file
 
 TERMS = "http://cldf.clld.org/v1.0/terms.rdf#"
 META_LANGUAGE = {"ID": "vie", "Name": "Vietnamese", "Glottocode": "viet1252",

@@ -1,9 +1,9 @@
 """Reading an Excel workbook (.xlsx) as a lexicon table, safely.
 
-First step of an import for spreadsheets, beside ``lexicon_files.decode_lexicon`` +
+First step of an import for spreadsheets, beside ``text.decode_lexicon`` +
 ``read_table`` for CSV/TSV: ``read_xlsx_table`` turns the uploaded bytes into the same
-``lexicon_files.Table`` (header, rows with the spreadsheet's row numbers), so that
-``lexicon_tables._Parser`` reads the starter and curated formats from a workbook exactly as
+``text.Table`` (header, rows with the spreadsheet's row numbers), so that
+``table_in._Parser`` reads the starter and curated formats from a workbook exactly as
 from a CSV file. Nothing here touches the database.
 
 An upload is hostile until proven otherwise. Before openpyxl parses a single byte, the
@@ -28,8 +28,9 @@ from collections.abc import Callable, Iterable, Iterator
 
 import openpyxl
 
-from .lexicon_files import ImportFailed, ImportProblem, Row, Table
-from .limits import too_many_rows
+from ..limits import too_many_rows
+from .records import ImportFailed, ImportProblem
+from .text import Row, Table
 
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # all parts together, inflated
 MAX_RATIO = 100  # inflated : compressed, per part
@@ -62,7 +63,7 @@ def looks_like_xlsx(data: bytes) -> bool:
 def read_xlsx_table(data: bytes, known: Callable[[str], bool], *,
                     max_unpacked: int = MAX_UNPACKED_BYTES, max_rows: int | None = None) -> Table:
     """The lexicon table of a workbook: the first worksheet whose first non-empty row has a
-    known column name (``known``, e.g. ``lexicon_formats.is_known_column``), else the first
+    known column name (``known``, e.g. ``formats.is_known_column``), else the first
     worksheet. ``Row.line`` is the spreadsheet row number; empty rows are skipped.
     ``ImportFailed`` for anything that is not a safe, readable .xlsx workbook, and for a
     sheet with more than ``max_rows`` filled rows below the header (rows are counted as

@@ -2,7 +2,7 @@
 
 Last step of the data flow, the mirror of the import: ``Entry`` rows from the database
 (with ``language``, ``source``, ``senses`` + ``examples`` and ``variants`` loaded) → rows
-of the *curated format* that ``lexicon_formats.parse_lexicon`` reads back (one row per
+of the *curated format* that ``formats.parse_lexicon`` reads back (one row per
 entry with its first sense and first example, then continuation rows with an empty
 headword for further examples and senses) → chunks of bytes. The functions are
 generators: a web response or a CLI writing to a file streams them and never holds the
@@ -16,7 +16,7 @@ matched by it. The curated format has no language column: export one language pe
 
 Not in the curated format, so not exported: definitions, concept glosses, gloss notes,
 pronunciation, variety, ``extra`` source fields, variant kinds and labels, media. The CLDF
-export (``cldf_export``) keeps more of these.
+export (``cldf_out``) keeps more of these.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from .models import Entry
+from ..models import Entry
 
 CURATED_HEADER = ("id", "headword", "part_of_speech", "vietnamese", "english", "example",
                   "example_vi", "variant", "semantic_field", "source", "concept_id", "note")

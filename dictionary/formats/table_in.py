@@ -1,8 +1,8 @@
 """The two table formats (starter CSV, curated sheet), the parsed rows every reader makes
 (``ParsedEntry``, ``ParsedSense``), and the reading of a table row by row into them.
 
-Part of the second import step (``lexicon_formats.parse_lexicon``): a ``lexicon_files.Table``
-(from CSV/TSV or from ``lexicon_xlsx``) is walked by column name; each row becomes a checked
+Part of the second import step (``formats.parse_lexicon``): a ``text.Table``
+(from CSV/TSV or from ``xlsx_in``) is walked by column name; each row becomes a checked
 entry (or, in the curated format, another sense, example or variant of the entry above),
 every problem is collected with its line and the column as the file's header names it.
 Where each sense, example and variant was read is kept for the limit checks of ``limits``.
@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from dataclasses import dataclass, field
-from typing import Any
 
 from search_index import normalize
 
-from . import limits
-from .lexicon_files import CellReader, ImportProblem, Table, fold_header
-from .models import ORTHOGRAPHIC, PHONETIC
-from .parts_of_speech import PartOfSpeech, fold_label
+from .. import limits
+from ..models import ORTHOGRAPHIC, PHONETIC
+from ..parts_of_speech import PartOfSpeech, fold_label
+from .records import ParsedEntry, ParsedSense
+from .text import CellReader, Table, fold_header
 
 # Longest text each target column holds (``limits``: from the model, so they never disagree).
 LIMITS: dict[str, int] = limits.COLUMN_LENGTHS
@@ -56,58 +55,6 @@ _STARTER_NAMES = {fold_header(n) for n in STARTER_MAPPED}
 def is_known_column(name: str) -> bool:
     folded = fold_header(name)
     return folded in _CURATED_NAMES or folded in _STARTER_NAMES or folded == "entry id"
-
-
-# ---- parsed rows -----------------------------------------------------------------------------
-@dataclass
-class ParsedSense:
-    gloss_vi: str
-    gloss_en: str | None = None
-    semantic_field: str | None = None
-    concept_id: str | None = None
-    concept_gloss: str | None = None
-    gloss_note: str | None = None
-    examples: list[tuple[str, str]] = field(default_factory=list)  # (text, translation_vi)
-    definition: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)  # source data the model does not hold
-    # Where the sense and each of its examples are in the file, for the limit checks.
-    line: int | None = field(default=None, compare=False)
-    example_lines: list[int | None] = field(default_factory=list, compare=False)
-
-
-@dataclass
-class ParsedEntry:
-    """One entry as the file describes it, text already in storage form."""
-
-    line: int
-    source_key: str
-    source: str
-    headword: str
-    form_kind: str
-    part_of_speech: str | None = None
-    pronunciation: str | None = None
-    variety: str | None = None
-    note: str | None = None
-    license: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)  # source data the model does not hold
-    senses: list[ParsedSense] = field(default_factory=list)
-    variants: list[tuple[str, str, str | None]] = field(default_factory=list)  # form, kind, label
-    row_id: str | None = None  # curated `id` cell
-    variant_lines: list[int | None] = field(default_factory=list, compare=False)
-
-
-@dataclass
-class ParsedLexicon:
-    format: str
-    encoding: str
-    delimiter: str
-    entries: list[ParsedEntry]
-    ignored_columns: list[str]
-    # Legacy-encoded lines converted on reading: (line, as found, as converted), a sample.
-    samples: list[tuple[int, str, str]] = field(default_factory=list)
-    # Things that do not stop the import but a linguist should know (e.g. an unknown LIFT
-    # grammatical-info kept as it was).
-    warnings: list[ImportProblem] = field(default_factory=list)
 
 
 # ---- the table reader ------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """Writing entries as LIFT 0.13 (for FieldWorks, WeSay or another import): the way back of
-``lexicon_lift``.
+``lift_in``.
 
 Where it sits: reads Entry ORM objects (language, source, senses with their examples and
 variants loaded) and streams a LIFT file, one ``<entry>`` at a time. An entry that came from
-LIFT is rebuilt from the XML ``lexicon_lift`` kept in ``extra["lift"]`` (its own and its
+LIFT is rebuilt from the XML ``lift_in`` kept in ``extra["lift"]`` (its own and its
 senses'): every ``<?slot KIND?>`` there is filled from the model, keeping the stored element
 while the model still says the same (so spans, annotations and other languages' forms
 survive) and making a new one when the value was edited; everything else is written back
@@ -40,8 +40,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 
+from ..models import PHONETIC, Entry, Sense
 from .lift_xml import SLOT, is_label, load_kept, value_of, variant_kind_label
-from .models import PHONETIC, Entry, Sense
 
 PRODUCER = "tu-dien-hre-co"
 # Where a new element goes among its siblings (LIFT does not fix an order; this is FLEx's).

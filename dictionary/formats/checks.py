@@ -1,7 +1,7 @@
 """The limits of ``limits`` applied to parsed entries, whatever file they came from.
 
-Where it sits: the last check of every import reader (``lexicon_formats`` for CSV/TSV and
-XLSX, ``lexicon_lift``, ``lexicon_mdf``) before the importer compares anything with the
+Where it sits: the last check of every import reader (``formats`` for CSV/TSV and
+XLSX, ``lift_in``, ``mdf_in``) before the importer compares anything with the
 database. Each problem names the line (sheet row, XML line, MDF line) of the first sense,
 example or variant over a limit, and the entry it belongs to; the messages are English like
 every import problem.
@@ -9,13 +9,8 @@ every import problem.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
-from .import_problems import ImportProblem
-from .limits import CONCEPT_ID, TEXT_LENGTHS, Limits
-
-if TYPE_CHECKING:
-    from .lexicon_tables import ParsedEntry
+from ..limits import CONCEPT_ID, TEXT_LENGTHS, Limits
+from .records import ImportProblem, ParsedEntry
 
 # How the messages name the free-text fields (problems are English, like all import
 # problems; the pages show them as they are).

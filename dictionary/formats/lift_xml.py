@@ -1,8 +1,8 @@
-"""Safe reading of LIFT XML: the parse under ``lexicon_lift`` and the kept-XML helpers
-``lift_export`` shares with it.
+"""Safe reading of LIFT XML: the parse under ``lift_in`` and the kept-XML helpers
+``lift_out`` shares with it.
 
 Where it sits: LIFT bytes → ``lift_xml`` (safe parse, line numbers, kept fragments) →
-``lexicon_lift`` (entries); ``lift_export`` writes them back. The parse is defusedxml's SAX
+``lift_in`` (entries); ``lift_out`` writes them back. The parse is defusedxml's SAX
 reader: no DTD, no entity, no external reference, no nesting deeper than ``MAX_DEPTH``; every
 element carries the line it starts on, and what stopped the parse comes back as an
 ``ImportProblem``. The same reader loads the XML kept in ``extra["lift"]`` with its
@@ -21,14 +21,14 @@ from defusedxml.expatreader import DefusedExpatParser
 
 from search_index import normalize
 
-from .lexicon_files import ImportProblem
+from .records import ImportProblem
 
 SLOT = "slot"  # target of the processing instructions that mark modelled elements
 MAX_DEPTH = 64  # LIFT nests about 10 deep; a deeper file is hostile or broken
 DIALECT_NAMES, PLACE_NAMES = ("dialect", "dialect-labels"), ("location", "place")
 _NO_DTD = ("; a LIFT file needs no DTD or entities (FieldWorks writes none): remove the "
            "<!DOCTYPE …> declaration")
-# How a slot's elements become the stored value (``value_of``, shared with lift_export so
+# How a slot's elements become the stored value (``value_of``, shared with lift_out so
 # both compare alike): traits give their value; glosses are "a; b"; free text and IPA are
 # kept as typed (NFC, trimmed, as the curated format keeps notes); the rest is clean().
 TRAIT_KINDS = frozenset({"semantic_field", "concept_id", "concept_gloss", "variety"})

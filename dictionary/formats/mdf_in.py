@@ -1,7 +1,7 @@
 r"""Reading a Toolbox / MDF (Multi-Dictionary Formatter) lexicon into ``ParsedEntry`` rows.
 
-Second step of an import for Toolbox databases, beside ``lexicon_formats`` for tables: the
-text that ``lexicon_files.decode_lexicon`` decoded is split into fields (``\marker value``,
+Second step of an import for Toolbox databases, beside ``formats`` for tables: the
+text that ``text.decode_lexicon`` decoded is split into fields (``\marker value``,
 with continuation lines), fields into records (each starts at ``\lx``), and every record
 becomes a ``ParsedEntry`` in storage form (``normalize.clean``) that
 ``importer.import_lexicon`` compares with the database and writes, exactly like a row of
@@ -37,12 +37,13 @@ from typing import Any
 
 from search_index import normalize
 
-from . import limits as entry_limits
-from .lexicon_checks import entry_problems
-from .lexicon_files import ImportFailed, ImportProblem, bad_character
-from .lexicon_tables import LIMITS, ParsedEntry, ParsedSense
-from .models import ORTHOGRAPHIC
-from .parts_of_speech import PartOfSpeech, fold_label
+from .. import limits as entry_limits
+from ..models import ORTHOGRAPHIC
+from ..parts_of_speech import PartOfSpeech, fold_label
+from .checks import entry_problems
+from .records import ImportFailed, ImportProblem, ParsedEntry, ParsedSense
+from .table_in import LIMITS
+from .text import bad_character
 
 MDF = "mdf"
 _FIELD = re.compile(r"\\(\S+)(?:[ \t]+(.*))?$")

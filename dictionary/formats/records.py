@@ -1,0 +1,96 @@
+"""What every reader makes of a lexicon file, and what can be wrong with it: the leaf of
+``formats``.
+
+``ParsedLexicon`` / ``ParsedEntry`` / ``ParsedSense`` are the records every reader
+(``table_in``, ``xlsx_in``, ``lift_in``, ``mdf_in``) produces and the importer plans from;
+``ImportProblem`` is one thing wrong (with its line and column) and ``ImportFailed`` says the
+file cannot be imported, with every problem found. Raised by the readers and by
+``importer``; shown by the CLI and the import pages.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One thing wrong with the file, located as precisely as we can."""
+
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column is not None:
+            where.append(f'column "{self.column}"')
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class ImportFailed(Exception):
+    """The file cannot be imported; ``errors`` lists every problem found. Nothing was written."""
+
+    def __init__(self, message: str | None = None, *, errors: list[ImportProblem] | None = None):
+        self.errors: list[ImportProblem] = list(errors or [])
+        if message is not None:
+            self.errors.insert(0, ImportProblem(None, None, message))
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        if len(self.errors) == 1:
+            return str(self.errors[0])
+        return f"{len(self.errors)} problems:\n" + "\n".join(f"  {e}" for e in self.errors)
+
+
+@dataclass
+class ParsedSense:
+    gloss_vi: str
+    gloss_en: str | None = None
+    semantic_field: str | None = None
+    concept_id: str | None = None
+    concept_gloss: str | None = None
+    gloss_note: str | None = None
+    examples: list[tuple[str, str]] = field(default_factory=list)  # (text, translation_vi)
+    definition: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # source data the model does not hold
+    # Where the sense and each of its examples are in the file, for the limit checks.
+    line: int | None = field(default=None, compare=False)
+    example_lines: list[int | None] = field(default_factory=list, compare=False)
+
+
+@dataclass
+class ParsedEntry:
+    """One entry as the file describes it, text already in storage form."""
+
+    line: int
+    source_key: str
+    source: str
+    headword: str
+    form_kind: str
+    part_of_speech: str | None = None
+    pronunciation: str | None = None
+    variety: str | None = None
+    note: str | None = None
+    license: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)  # source data the model does not hold
+    senses: list[ParsedSense] = field(default_factory=list)
+    variants: list[tuple[str, str, str | None]] = field(default_factory=list)  # form, kind, label
+    row_id: str | None = None  # curated `id` cell
+    variant_lines: list[int | None] = field(default_factory=list, compare=False)
+
+
+@dataclass
+class ParsedLexicon:
+    format: str
+    encoding: str
+    delimiter: str
+    entries: list[ParsedEntry]
+    ignored_columns: list[str]
+    # Legacy-encoded lines converted on reading: (line, as found, as converted), a sample.
+    samples: list[tuple[int, str, str]] = field(default_factory=list)
+    # Things that do not stop the import but a linguist should know (e.g. an unknown LIFT
+    # grammatical-info kept as it was).
+    warnings: list[ImportProblem] = field(default_factory=list)

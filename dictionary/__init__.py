@@ -1,7 +1,7 @@
 """Từ điển Việt–Hrê · Việt–Co: the Flask application.
 
 Data flow: files in data/ → ``importer`` → database (``models``) → outbox (``indexing``) →
-Whoosh index (``search_index``) → ``search`` service → pages (``views``) and JSON API (``api``).
+Whoosh index (``search_index``) → ``search`` service → pages (``public``) and JSON API (``api``).
 """
 from __future__ import annotations
 
@@ -45,9 +45,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     import_jobs.init_app(app)
 
-    from . import admin, api, auth_views, browse, views  # noqa: F401  (browse adds its routes to views.bp)
+    from . import admin, api, auth_views, public
 
-    app.register_blueprint(views.bp)
+    app.register_blueprint(public.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)

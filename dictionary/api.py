@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from . import search
 from .db import session
-from .entries import PHONETIC_LABEL, entry_json, related_by_concept
+from .public.entries import PHONETIC_LABEL, entry_json, related_by_concept
 from .indexing import get_state
 from .models import PUBLISHED, Entry, IndexQueue, Language
 from .openapi import spec

@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from jinja2 import Environment, nodes
 
 from dictionary import REPO_ROOT
-from dictionary.entries import PHONETIC_LABEL, UNREVIEWED_LABEL
+from dictionary.public.entries import PHONETIC_LABEL, UNREVIEWED_LABEL
 
 TRANSLATIONS = REPO_ROOT / "dictionary" / "translations"
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}

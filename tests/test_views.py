@@ -9,10 +9,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-import dictionary.highlight
-import dictionary.views
+import dictionary.public.highlight
+import dictionary.public.views
 from dictionary.db import get_db, session
-from dictionary.entries import PHONETIC_LABEL, UNREVIEWED_LABEL
+from dictionary.public.entries import PHONETIC_LABEL, UNREVIEWED_LABEL
 from dictionary.indexing import get_state
 from dictionary.models import PUBLISHED, Entry, Example, Language, Sense, Variant
 from search_index import collation
@@ -39,7 +39,7 @@ def ash(bundled_app) -> dict[str, str]:
 
 
 def test_doctests_of_the_page_modules():
-    for module in (dictionary.highlight, dictionary.views):
+    for module in (dictionary.public.highlight, dictionary.public.views):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__
 
@@ -435,7 +435,7 @@ def test_about_renders_the_full_attribution(client, bundled_app):
     r, body = page(client, "/about")
     assert r.status_code == 200
     text = (dictionary.REPO_ROOT / "data" / "SOURCES.md").read_text(encoding="utf-8")
-    section = dictionary.views.attribution_section(text)
+    section = dictionary.public.views.attribution_section(text)
     citations = [line[2:] for line in section.splitlines() if line.startswith("- ")]
     assert len(citations) >= 6
     plain = html.unescape(re.sub(r"<[^>]+>", "", body))
@@ -449,7 +449,7 @@ def test_about_renders_the_full_attribution(client, bundled_app):
 
 
 def test_markdown_rendering_escapes_raw_html():
-    out = str(dictionary.views.render_markdown(
+    out = str(dictionary.public.views.render_markdown(
         "- a <script>alert(1)</script>\n\n<iframe src=x></iframe>\n[x](javascript:alert(1))"))
     assert "<script>" not in out and "<iframe" not in out and "href=\"javascript:" not in out
     assert "&lt;script&gt;" in out

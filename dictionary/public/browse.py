@@ -17,10 +17,10 @@ from werkzeug.exceptions import NotFound
 
 from search_index import collation
 
-from .db import session
-from .models import PUBLISHED, Entry, Language, Sense
-from .views import bp
-from .web import error_page, language_rules, semantic_field_label
+from ..db import session
+from ..models import PUBLISHED, Entry, Language, Sense
+from . import bp
+from ..web import error_page, language_rules, semantic_field_label
 
 PER_PAGE = 50
 

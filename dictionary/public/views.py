@@ -15,7 +15,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint,
     current_app,
     redirect,
     render_template,
@@ -33,14 +32,12 @@ from werkzeug.exceptions import NotFound
 
 from search_index import normalize
 
-from . import search
-from .auth import has_role
-from .db import session
-from .entries import related_by_concept
-from .highlight import highlight
-from .i18n import COOKIE
-from .models import CONTRIBUTOR, PHONETIC, PUBLISHED, Entry, Sense
-from .web import (
+from .. import search
+from ..auth import has_role
+from ..db import session
+from ..i18n import COOKIE
+from ..models import CONTRIBUTOR, PHONETIC, PUBLISHED, Entry, Sense
+from ..web import (
     asset_url,
     error_page,
     lang_name,
@@ -52,8 +49,9 @@ from .web import (
     switch_url,
     ui_lang,
 )
-
-bp = Blueprint("dictionary", __name__)
+from . import bp
+from .entries import related_by_concept
+from .highlight import highlight
 
 MAX_QUERY_CHARS = 2000  # same bound as the API; longer input is cut, never an error
 PAGE_RESULTS = 20

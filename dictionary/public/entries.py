@@ -7,8 +7,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .db import session
-from .models import PHONETIC, PUBLISHED, Entry, Sense
+from ..db import session
+from ..models import PHONETIC, PUBLISHED, Entry, Sense
 
 # Shown next to every headword of the phonetic starter data (not the practical spelling).
 PHONETIC_LABEL = {"vi": "phiên âm ngữ âm", "en": "phonetic transcription"}

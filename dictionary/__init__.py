@@ -34,7 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # never does: it is checked against TRUSTED_HOSTS as sent.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    from . import auth, cli, db, i18n, import_jobs, indexing, responses, zero_results
+    from . import auth, cli, db, i18n, indexing, responses, zero_results
+    from .curation import import_jobs
 
     database = db.init_app(app)
     indexing.init_app(app, database)
@@ -45,11 +46,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     import_jobs.init_app(app)
 
-    from . import admin, api, auth_views, public
+    from . import api, auth_views, curation, public
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth_views.bp)
-    app.register_blueprint(admin.bp)
+    app.register_blueprint(curation.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.health)
     api.register_error_handlers(app)

@@ -13,10 +13,10 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from . import search
 from .db import session
-from .public.entries import PHONETIC_LABEL, entry_json, related_by_concept
 from .indexing import get_state
 from .models import PUBLISHED, Entry, IndexQueue, Language
 from .openapi import spec
+from .public.entries import PHONETIC_LABEL, entry_json, related_by_concept
 from .web import error_page
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

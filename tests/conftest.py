@@ -46,7 +46,7 @@ def make_app(instance: Path, **extra):
 
 
 def load_bundled(app) -> None:
-    from dictionary.importer import import_lexicon
+    from dictionary.curation.importer import import_lexicon
 
     with app.app_context():
         for lang, name in app.config["BUNDLED_LEXICONS"]:

@@ -476,7 +476,7 @@ def curated_csv(senses: int) -> bytes:
 
 
 def imported(app, data_dir, data: bytes) -> str:
-    from dictionary.importer import import_lexicon
+    from dictionary.curation.importer import import_lexicon
 
     with app.app_context(), get_db().Session() as s:
         report = import_lexicon(s, None, "hre", data=data, file_name="tu.csv", data_dir=data_dir)
@@ -499,7 +499,7 @@ def test_an_imported_entry_with_60_senses_can_be_opened_and_saved(app, as_role, 
 
 
 def test_the_form_refuses_what_the_importer_refuses(app, as_role, data_dir):
-    from dictionary.importer import ImportFailed
+    from dictionary.curation.importer import ImportFailed
 
     app.config.update(ENTRY_MAX_SENSES=5, ENTRY_MAX_TEXT=300)
     with pytest.raises(ImportFailed) as info:

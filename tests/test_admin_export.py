@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from dictionary import REPO_ROOT
 from dictionary.db import get_db
-from dictionary.importer import import_lexicon
+from dictionary.curation.importer import import_lexicon
 from dictionary.models import Entry
 
 from conftest import add_users, csrf_token, get_state_close, login, make_app

@@ -22,7 +22,7 @@ from dictionary import REPO_ROOT
 from dictionary.formats.cldf_out import export_cldf
 from dictionary.db import get_db
 from dictionary.formats.table_out import CURATED_HEADER, curated_rows, export_csv, export_xlsx
-from dictionary.importer import ImportFailed, import_lexicon
+from dictionary.curation.importer import ImportFailed, import_lexicon
 from dictionary.formats import _Parser, is_known_column, parse_lexicon
 from dictionary.formats.xlsx_in import read_xlsx_table
 from dictionary.models import Entry, Language, Sense

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from dictionary import REPO_ROOT
 from dictionary.db import get_db
-from dictionary.import_batches import RevertRefused, revert_batch
-from dictionary.importer import ImportFailed, import_lexicon
+from dictionary.curation.import_batches import RevertRefused, revert_batch
+from dictionary.curation.importer import ImportFailed, import_lexicon
 from dictionary.indexing import get_state
 from dictionary.models import Entry, ImportBatch, IndexQueue, Revision, User
 from dictionary.revisions import record

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dictionary.db import get_db
-from dictionary.import_jobs import ImportJob, worker
+from dictionary.curation.import_jobs import ImportJob, worker
 from dictionary.models import Entry, ImportBatch, User
 
 from conftest import csrf_token, get_state_close, make_app

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from dictionary import REPO_ROOT
 from dictionary.db import get_db
-from dictionary.importer import ImportFailed, import_lexicon
+from dictionary.curation.importer import ImportFailed, import_lexicon
 from dictionary.models import Entry, IndexQueue, Revision, Sense
 
 DATA = REPO_ROOT / "data"
@@ -525,7 +525,7 @@ def _state(app) -> list[tuple]:
 
 
 def test_an_edit_committed_while_the_import_writes_is_refused_cleanly(app, data_dir):
-    from dictionary.importer import SAVING, ImportConflict
+    from dictionary.curation.importer import SAVING, ImportConflict
     from dictionary.models import ImportBatch
 
     with app.app_context(), get_db().Session() as s:
@@ -557,7 +557,7 @@ def test_an_edit_committed_while_the_import_writes_is_refused_cleanly(app, data_
 
 
 def test_a_confirm_checks_the_versions_its_dry_run_saw(app, data_dir):
-    from dictionary.importer import ImportConflict
+    from dictionary.curation.importer import ImportConflict
 
     with app.app_context(), get_db().Session() as s:
         import_lexicon(s, None, "hre", data=RACE_BASE.encode(), file_name="a.csv",

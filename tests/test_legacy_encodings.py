@@ -12,7 +12,15 @@ import pytest
 
 from dictionary import REPO_ROOT
 from dictionary.formats.legacy_encodings import (
-    LETTERS, TCVN3, VNI, convert, decode_legacy_bytes, detect, encode, fix_legacy_text)
+    LETTERS,
+    TCVN3,
+    VNI,
+    convert,
+    decode_legacy_bytes,
+    detect,
+    encode,
+    fix_legacy_text,
+)
 from dictionary.formats.text import ImportFailed, decode_lexicon, read_table
 
 TONED = frozenset("\u0300\u0301\u0303\u0309\u0323")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from dictionary import REPO_ROOT
 from dictionary.db import get_db
-from dictionary.importer import import_lexicon
+from dictionary.curation.importer import import_lexicon
 from dictionary.formats.text import ImportFailed, decode_lexicon
 from dictionary.formats.mdf_in import looks_like_mdf, parse_mdf
 from dictionary.models import ORTHOGRAPHIC, Entry

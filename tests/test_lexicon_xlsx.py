@@ -19,7 +19,7 @@ import pytest
 
 from dictionary import REPO_ROOT
 from dictionary.db import get_db
-from dictionary.importer import import_lexicon
+from dictionary.curation.importer import import_lexicon
 from dictionary.formats.records import ImportFailed
 from dictionary.formats import _Parser, is_known_column, parse_lexicon
 from dictionary.formats.xlsx_in import MAX_UNPACKED_BYTES, looks_like_xlsx, read_xlsx_table

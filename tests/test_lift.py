@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from dictionary import REPO_ROOT, importer
+from dictionary import REPO_ROOT
+from dictionary.curation import importer
 from dictionary.db import get_db
-from dictionary.importer import entry_state, import_lexicon, parsed_state
+from dictionary.curation.importer import entry_state, import_lexicon, parsed_state
 from dictionary.formats.records import ImportFailed
 from dictionary.formats import ParsedLexicon
 from dictionary.formats.lift_in import looks_like_lift, parse_lift

@@ -18,7 +18,7 @@ import pytest
 
 from dictionary import REPO_ROOT
 from dictionary.db import get_db
-from dictionary.importer import ImportFailed, import_lexicon
+from dictionary.curation.importer import ImportFailed, import_lexicon
 from dictionary.formats import parse_lexicon
 from dictionary.limits import DEFAULT, Limits, current, from_config
 from dictionary.models import Entry

@@ -11,7 +11,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from dictionary import quality, zero_results
+from dictionary.curation import quality
+from dictionary import zero_results
 from dictionary.db import get_db
 from dictionary.indexing import get_state
 from dictionary.models import (

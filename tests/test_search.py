@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 
 from dictionary import zero_results
 from dictionary.db import get_db
-from dictionary.importer import import_lexicon
+from dictionary.curation.importer import import_lexicon
 from dictionary.indexing import get_state
 from dictionary.models import ZeroResultQuery
 from dictionary.search import lookup

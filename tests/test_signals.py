@@ -8,10 +8,11 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import select
 
-from dictionary import quality, signals, workflow
+from dictionary.curation import quality, workflow
+from dictionary import signals
 from dictionary.db import get_db
-from dictionary.import_batches import revert_batch
-from dictionary.importer import import_lexicon
+from dictionary.curation.import_batches import revert_batch
+from dictionary.curation.importer import import_lexicon
 from dictionary.models import Entry, Language, User, ZeroResultQuery
 
 from conftest import get_state_close, make_app

@@ -8,7 +8,8 @@ import unicodedata
 import pytest
 from sqlalchemy import select
 
-from dictionary import history, search, workflow
+from dictionary.curation import history, workflow
+from dictionary import search
 from dictionary.db import get_db
 from dictionary.indexing import get_state
 from dictionary.models import (

@@ -18,10 +18,10 @@ from flask.cli import with_appcontext
 
 from ..auth import user_by_email
 from ..catalog import languages
+from ..curation.export import ALL, ExportUnavailable, export_chunks
+from ..curation.import_batches import RevertRefused, list_batches, revert_batch
+from ..curation.importer import ImportFailed, import_lexicon
 from ..db import get_db
-from ..exports import ALL, ExportUnavailable, export_chunks
-from ..import_batches import RevertRefused, list_batches, revert_batch
-from ..importer import ImportFailed, import_lexicon
 from ..schema import init_db
 
 

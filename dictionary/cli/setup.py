@@ -14,9 +14,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from ..curation.importer import import_lexicon
 from ..db import get_db
 from ..derive import rederive_all
-from ..importer import import_lexicon
 from ..indexing import get_state
 from ..models import ADMIN, PUBLISHED, Entry, Language, User
 from ..schema import init_db

@@ -9,6 +9,7 @@ every import problem.
 from __future__ import annotations
 
 from collections.abc import Iterable
+
 from ..limits import CONCEPT_ID, TEXT_LENGTHS, Limits
 from .records import ImportProblem, ParsedEntry
 

@@ -25,14 +25,27 @@ import re
 import xml.etree.ElementTree as ET
 
 from .. import limits as entry_limits
+from ..models import ORTHOGRAPHIC, PHONETIC
+from ..parts_of_speech import PartOfSpeech, fold_label
 from .checks import entry_problems
+from .lift_xml import (
+    SLOT,
+    TRAIT_KINDS,
+    LineElement,
+    Refused,
+    Tree,
+    choose,
+    is_ipa,
+    is_lang,
+    mark,
+    read_lift,
+    text_of,
+    value_of,
+    variant_kind_label,
+)
 from .records import ImportFailed, ImportProblem, ParsedEntry, ParsedSense
 from .table_in import LIMITS
 from .text import bad_character
-from .lift_xml import (SLOT, TRAIT_KINDS, LineElement, Refused, Tree, choose, is_ipa, is_lang,
-                       mark, read_lift, text_of, value_of, variant_kind_label)
-from ..models import ORTHOGRAPHIC, PHONETIC
-from ..parts_of_speech import PartOfSpeech, fold_label
 
 SEMANTIC_DOMAINS = ("semantic-domain-ddp4", "semantic-domain")
 EXPORT_TRAITS = ("source", "license", "public-id")  # lift_out writes them on every entry

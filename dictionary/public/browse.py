@@ -19,8 +19,8 @@ from search_index import collation
 
 from ..db import session
 from ..models import PUBLISHED, Entry, Language, Sense
-from . import bp
 from ..web import error_page, language_rules, semantic_field_label
+from . import bp
 
 PER_PAGE = 50
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from . import signals
-from .models import DELETED, Entry, ImportBatch, Revision, Sense, Source, utcnow
-from .revisions import assign_state, entry_snapshot, record
+from .. import signals
+from ..models import DELETED, Entry, ImportBatch, Revision, Sense, Source, utcnow
+from ..revisions import assign_state, entry_snapshot, record
 
 CREATED = "created"
 REVERTED = "reverted import "  # + the batch id: the summary of a revert's revisions

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from .models import DELETED, PUBLISHED, Entry, Language, Sense
+from ..models import DELETED, PUBLISHED, Entry, Language, Sense
 
 ALL = "all"
 CHUNK_ENTRIES = 500

@@ -14,13 +14,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import RadioField, SelectChoice, SelectField
 
-from ..auth import role_required
-from ..db import get_db
-from ..db import session as db_session
-from ..exports import ALL, FORMATS, ExportUnavailable, export_chunks, export_filename
-from ..models import EDITOR, Language
-from ..web import lang_name
-from . import bp
+from ...auth import role_required
+from ...db import get_db
+from ...db import session as db_session
+from ...models import EDITOR, Language
+from ...web import lang_name
+from .. import bp
+from ..export import ALL, FORMATS, ExportUnavailable, export_chunks, export_filename
 from .imports import UploadActionForm
 
 

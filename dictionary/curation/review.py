@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from .models import IN_REVIEW, PUBLISHED, STATUSES, Entry, Language, Revision
+from ..models import IN_REVIEW, PUBLISHED, STATUSES, Entry, Language, Revision
 from .workflow import SUBMITTED
 
 

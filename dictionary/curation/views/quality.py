@@ -21,15 +21,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, RadioField, SelectChoice
 from wtforms.validators import InputRequired
 
-from .. import quality, zero_results
-from ..alphabet import code_points
-from ..auth import role_required
-from ..db import session
-from ..indexing import get_state
-from ..models import DELETED, EDITOR, REVIEWER, Entry, Sense
-from ..search import ALL
-from ..web import languages
-from . import bp
+from ... import zero_results
+from ...alphabet import code_points
+from ...auth import role_required
+from ...db import session
+from ...indexing import get_state
+from ...models import DELETED, EDITOR, REVIEWER, Entry, Sense
+from ...search import ALL
+from ...web import languages
+from .. import quality
+from .. import bp
 
 ZERO_RESULT_FILTERS = (ALL,)  # the search's "all languages" filter, besides the codes
 

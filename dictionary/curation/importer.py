@@ -26,15 +26,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import catalog
-from . import limits as entry_limits
-from .config import REPO_ROOT
+from .. import catalog
+from .. import limits as entry_limits
+from ..config import REPO_ROOT
+from ..formats import STARTER, ParsedLexicon, parse_lexicon
+from ..formats.records import ImportFailed, ImportProblem
+from ..models import DRAFT, IN_REVIEW, PUBLISHED, Entry, ImportBatch, Revision
+from ..parts_of_speech import load_parts_of_speech
+from ..revisions import announce, entry_snapshot, entry_state
 from .import_plan import CREATED, UNCHANGED, UPDATED, Plan, apply_plan, parsed_state
-from .formats.records import ImportFailed, ImportProblem
-from .formats import STARTER, ParsedLexicon, parse_lexicon
-from .models import DRAFT, IN_REVIEW, PUBLISHED, Entry, ImportBatch, Revision
-from .parts_of_speech import load_parts_of_speech
-from .revisions import announce, entry_snapshot, entry_state
 
 __all__ = ["CREATED", "UNCHANGED", "UPDATED", "ImportConflict", "ImportFailed", "ImportProblem",
            "ImportReport", "ReportRow", "entry_snapshot", "entry_state", "import_lexicon",

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from search_index import normalize
 
-from .formats.records import ParsedEntry, ParsedLexicon
-from .models import DELETED, Entry, Language, Sense, Source
-from .revisions import EntryState, assign_state, entry_state
+from ..formats.records import ParsedEntry, ParsedLexicon
+from ..models import DELETED, Entry, Language, Sense, Source
+from ..revisions import EntryState, assign_state, entry_state
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 STEP = 500  # entries between two progress calls (and per database query)

@@ -23,8 +23,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from search_index import normalize
 
-from .auth import has_role
-from .models import (
+from ..auth import has_role
+from ..models import (
     CONTRIBUTOR,
     DELETED,
     DRAFT,
@@ -38,7 +38,7 @@ from .models import (
     Revision,
     Source,
 )
-from .revisions import EntryState, assign_state, entry_state, record
+from ..revisions import EntryState, assign_state, entry_state, record
 
 # Revision summaries (Revision.summary): one word each; pages translate them.
 CREATED, UPDATED, SUBMITTED, PUBLISHED_, REJECTED = (

@@ -36,10 +36,10 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from search_index import normalize
 from search_index.rules import Rules
 
-from . import limits
-from .alphabet import outside_alphabet
-from .models import DELETED, ORTHOGRAPHIC, PHONETIC, Entry, Language
-from .revisions import entry_state
+from .. import limits
+from ..alphabet import outside_alphabet
+from ..models import DELETED, ORTHOGRAPHIC, PHONETIC, Entry, Language
+from ..revisions import entry_state
 
 LENGTHS = limits.LENGTHS
 TOO_LONG = _l("At most %(max)d characters.")

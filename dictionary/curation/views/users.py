@@ -28,8 +28,8 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
 
-from .. import security_log
-from ..auth import (
+from ... import security_log
+from ...auth import (
     MIN_PASSWORD,
     AccountError,
     create_user,
@@ -38,10 +38,10 @@ from ..auth import (
     role_required,
     set_password,
 )
-from ..auth_views import new_password_error
-from ..db import session
-from ..models import ADMIN, ROLES, User
-from . import ROLE_LABELS, bp
+from ...auth_views import new_password_error
+from ...db import session
+from ...models import ADMIN, ROLES, User
+from .. import ROLE_LABELS, bp
 
 
 def _role_choices() -> list[SelectChoice]:

@@ -68,4 +68,4 @@ def _no_store(response):
     return response
 
 
-from . import dashboard, entries, quality, review, users, imports, export  # noqa: E402,F401  (registers the routes)
+from . import views  # noqa: E402,F401  (registers the routes)

@@ -19,10 +19,26 @@ from sqlalchemy.orm import selectinload
 
 from search_index import normalize
 
+from ...auth import role_required
+from ...db import session
+from ...indexing import get_state
+from ...models import (
+    CONTRIBUTOR,
+    DELETED,
+    EDITOR,
+    STATUSES,
+    Entry,
+    Language,
+    Revision,
+    Sense,
+    Source,
+)
+from ...parts_of_speech import load_parts_of_speech
+from ...revisions import entry_state
+from ...web import semantic_fields, ui_lang
 from .. import history, workflow
-from ..auth import role_required
-from ..db import session
-from ..entry_forms import (
+from .. import STATUS_LABELS, bp
+from ..forms import (
     FORM_KINDS,
     VARIANT_KINDS,
     EntryActionForm,
@@ -36,22 +52,6 @@ from ..entry_forms import (
     make_form,
     row_action,
 )
-from ..indexing import get_state
-from ..models import (
-    CONTRIBUTOR,
-    DELETED,
-    EDITOR,
-    STATUSES,
-    Entry,
-    Language,
-    Revision,
-    Sense,
-    Source,
-)
-from ..parts_of_speech import load_parts_of_speech
-from ..revisions import entry_state
-from ..web import semantic_fields, ui_lang
-from . import STATUS_LABELS, bp
 
 PER_PAGE = 50
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import func, select
 
-from ..auth import role_required
-from ..db import session
-from ..models import CONTRIBUTOR, Entry, Language
-from . import bp
+from ...auth import role_required
+from ...db import session
+from ...models import CONTRIBUTOR, Entry, Language
+from .. import bp
 
 
 @bp.route("/")

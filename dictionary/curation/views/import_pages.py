@@ -8,8 +8,8 @@ from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
-from ..import_uploads import Upload, max_age
 from ..importer import ImportFailed
+from ..uploads import Upload, max_age
 
 ROWS_SHOWN = 1000
 

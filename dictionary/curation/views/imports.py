@@ -29,21 +29,26 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import SelectChoice, SelectField
 
-from .. import catalog
-from ..auth import has_role, role_required
-from ..db import get_db
-from ..db import session as db_session
+from ... import catalog
+from ...auth import has_role, role_required
+from ...db import get_db
+from ...db import session as db_session
+from ...models import EDITOR, PUBLISHED, REVIEWER, ImportBatch, Language
+from ...web import lang_name
+from .. import STATUS_LABELS, bp
 from ..import_batches import RevertRefused, batch_revisions, list_batches, revert_batch
 from ..import_jobs import CONFIRM, DRY_RUN, needs_background, start_job
-from ..import_uploads import (Upload, claim, clean_expired, discard, load_upload, release,
-                              store_upload)
-from ..importer import (NEW_STATUSES, ImportConflict, ImportFailed, import_lexicon,
-                        report_summary)
-from ..models import EDITOR, PUBLISHED, REVIEWER, ImportBatch, Language
-from ..web import lang_name
-from . import STATUS_LABELS, bp
-from .import_pages import (ACTION_LABELS, ROWS_SHOWN, UploadActionForm, conflict_page, failed,
-                           refused, report_page)
+from ..importer import NEW_STATUSES, ImportConflict, ImportFailed, import_lexicon, report_summary
+from ..uploads import Upload, claim, clean_expired, discard, load_upload, release, store_upload
+from .import_pages import (
+    ACTION_LABELS,
+    ROWS_SHOWN,
+    UploadActionForm,
+    conflict_page,
+    failed,
+    refused,
+    report_page,
+)
 
 
 # ---- forms ----------------------------------------------------------------------------------

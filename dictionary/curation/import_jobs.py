@@ -40,11 +40,17 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.pool import NullPool
 
-from . import import_uploads as uploads
-from .db import get_db
-from .importer import (SAVING, ImportConflict, ImportFailed, import_lexicon, problems_summary,
-                       report_summary)
-from .models import Base, ImportBatch, User, utcnow
+from ..db import get_db
+from ..models import Base, ImportBatch, User, utcnow
+from . import uploads as uploads
+from .importer import (
+    SAVING,
+    ImportConflict,
+    ImportFailed,
+    import_lexicon,
+    problems_summary,
+    report_summary,
+)
 
 log = logging.getLogger(__name__)
 

@@ -29,10 +29,10 @@ from sqlalchemy.orm import Session, selectinload
 from search_index import normalize
 from search_index.rules import Rules
 
-from . import signals
-from .alphabet import outside_alphabet
-from .models import DELETED, Entry, Language, Sense, Source, Variant, ZeroResultQuery
-from .revisions import record
+from .. import signals
+from ..alphabet import outside_alphabet
+from ..models import DELETED, Entry, Language, Sense, Source, Variant, ZeroResultQuery
+from ..revisions import record
 
 PER_PAGE = 50
 T = TypeVar("T")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .revisions import EntrySnapshot, EntryState
+from ..revisions import EntrySnapshot, EntryState
 from .workflow import SENSE_FIELDS
 
 _TOP = ("status", "reviewed", "headword", "homograph", "part_of_speech", "form_kind",

@@ -13,13 +13,27 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..auth import role_required
-from ..db import session as db_session
-from ..import_jobs import (CONFIRM, CONFLICT, CRASHED, DONE, DRY_RUN, FAILED, GONE, INTERRUPTED,
-                           INVALID, QUEUED, RUNNING, ImportJob, recover, worker)
-from ..import_uploads import load_upload
-from ..models import EDITOR
-from . import bp
+from ...auth import role_required
+from ...db import session as db_session
+from ...models import EDITOR
+from .. import bp
+from ..import_jobs import (
+    CONFIRM,
+    CONFLICT,
+    CRASHED,
+    DONE,
+    DRY_RUN,
+    FAILED,
+    GONE,
+    INTERRUPTED,
+    INVALID,
+    QUEUED,
+    RUNNING,
+    ImportJob,
+    recover,
+    worker,
+)
+from ..uploads import load_upload
 from .import_pages import conflict_page, refused, report_page
 
 REFRESH_SECONDS = 2

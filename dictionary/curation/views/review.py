@@ -4,20 +4,21 @@ reviewed, delete, undelete).
 Where it sits in the data flow: each POST here is one ``workflow`` action (permission and
 transition checked there) → commit → the session hooks queue the index update, so a
 published entry becomes searchable and a deleted or rejected one leaves the index. The
-queue page renders what ``review_queues.load`` finds.
+queue page renders what ``curation.review.load`` finds.
 """
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask import render_template as render
 from flask_babel import gettext as _
-from .. import review_queues, workflow
-from ..auth import role_required
-from ..db import session
-from ..entry_forms import EntryActionForm, RejectForm, form_version
-from ..models import CONTRIBUTOR, EDITOR, REVIEWER, STATUSES
-from ..web import safe_next
-from . import bp
+
+from ...auth import role_required
+from ...db import session
+from ...models import CONTRIBUTOR, EDITOR, REVIEWER, STATUSES
+from ...web import safe_next
+from .. import review, workflow
+from .. import bp
+from ..forms import EntryActionForm, RejectForm, form_version
 from .entries import load_entry, render_entry, user
 
 PER_PAGE = 50
@@ -59,7 +60,7 @@ def _transition(public_id: str, action, done: str, form_class=EntryActionForm):
 
 
 def _status(status: str) -> str:
-    from . import STATUS_LABELS
+    from .. import STATUS_LABELS
 
     return str(STATUS_LABELS.get(status, status))
 
@@ -111,7 +112,7 @@ def review_queue():
         page = int(request.args.get("page", 1))
     except ValueError:
         page = 1
-    queue = review_queues.load(session(), page, PER_PAGE)
+    queue = review.load(session(), page, PER_PAGE)
     page = queue.page
     listing = {"page": page, "pages": queue.pages, "total": queue.starter_total,
                "prev_url": url_for("admin.review_queue", page=page - 1) if page > 1 else None,

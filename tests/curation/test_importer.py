@@ -18,7 +18,7 @@ from dictionary.curation.importer import ImportFailed, import_lexicon
 from dictionary.models import Entry, IndexQueue, Revision, Sense
 
 DATA = REPO_ROOT / "data"
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
 CURATED = (FIXTURES / "curated.csv").read_text(encoding="utf-8")
 
 

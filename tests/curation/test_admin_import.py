@@ -25,7 +25,7 @@ from dictionary.models import Entry, ImportBatch, IndexQueue, Revision
 from conftest import add_users, csrf_token, get_state_close, login, make_app
 
 DATA = REPO_ROOT / "data"
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
 BASE = ("id,headword,vietnamese,english,source,comment\n"
         "z1,zatok,nhà,house,nhomthu,ghi chú\n"
         "z2,bơ̆nxa,đi,to go,nhomthu,\n")

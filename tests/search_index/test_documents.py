@@ -2,8 +2,8 @@
 caller's process would make."""
 from __future__ import annotations
 
-from pathlib import Path
 
+from dictionary import REPO_ROOT
 from search_index import make_document, make_documents
 from search_index.documents import (
     EXACT,
@@ -17,7 +17,7 @@ from search_index.documents import (
 )
 from search_index.orthography import load_rules
 
-RULES = load_rules(Path(__file__).resolve().parent.parent / "data" / "orthography")
+RULES = load_rules(REPO_ROOT / "data" / "orthography")
 DOCS = [
     {"id": "hre-1", "lang": "hre", "headword": "ʼbơ̆k zabok", "variants": ["zabŏk"],
      "glosses": ["con chó đen", "hòa bình"], "examples": [("zabok zo", "chó chạy")]},

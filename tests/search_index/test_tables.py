@@ -4,17 +4,17 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
+from dictionary import REPO_ROOT
 from search_index import SearchIndex, make_document
 from search_index.orthography import load_rules
 from search_index.store import CHECK_INTERVAL
 from search_index.documents import HW_WHOLE, VI_PAIR, VI_WHOLE, VI_WORD
 from search_index.tables import row_slots, slot_docs
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 RULES = load_rules(ROOT / "data" / "orthography")
 
 

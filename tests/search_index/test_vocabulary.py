@@ -1,15 +1,15 @@
 """The fuzzy map (search_index/vocabulary.py) on a real Whoosh index in tmp_path."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
+from dictionary import REPO_ROOT
 from search_index import SearchIndex, make_document
 from search_index.orthography import load_rules
 from search_index.vocabulary import Vocabulary
 
-RULES = load_rules(Path(__file__).resolve().parent.parent / "data" / "orthography")
+RULES = load_rules(REPO_ROOT / "data" / "orthography")
 
 
 def doc(i: str, lang: str, headword: str, *glosses: str) -> dict:

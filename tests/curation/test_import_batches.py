@@ -25,7 +25,7 @@ from dictionary.revisions import record
 from conftest import add_users, get_state_close, make_app
 
 DATA = REPO_ROOT / "data"
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
 
 BASE = ("id,headword,vietnamese,english,source\n"
         "z1,zatok,nhà,house,nhomthu\n"

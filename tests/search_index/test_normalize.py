@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from dictionary import REPO_ROOT
 from search_index import collation, normalize
 from search_index.normalize import APOSTROPHE, Keys, clean, exact_key, keys, loose_key, toneless_key, words
 from search_index.orthography import OrthographyError, Rules, load_rules
 from search_index.typing_decode import decode_telex, decode_vni, typing_candidates
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 RULES = load_rules(REPO / "data" / "orthography")
 HRE, CUA, VI = RULES["hre"], RULES["cua"], RULES["vi"]
 NFD = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731

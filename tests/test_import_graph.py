@@ -1,5 +1,6 @@
 """The house: no import cycle among the three packages, the layers point one way
-(``lessons → dictionary → search_index``), and no module grows past 400 lines.
+(``lessons → dictionary → search_index``), no module grows past 400 lines, and the README's code
+map lists every package and module.
 
 The graph is read from the source with ``ast`` (late imports inside functions count: they
 hide a cycle, they do not remove it). Two shapes are allowed, each for a stated reason:
@@ -112,3 +113,29 @@ def test_no_module_is_over_400_lines():
     long = {m: n for m, path in modules().items()
             if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert long == {}
+
+
+# ---- the README's code map ------------------------------------------------------------------
+def code_map() -> dict[str, set[str]]:
+    """package folder → the modules its row of the README's "Code map" table lists."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Code map", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`") and cells[0].endswith("/`"):
+            rows[cells[0].strip("`").rstrip("/")] = set(cells[1].replace("`", " ").split())
+    return rows
+
+
+def test_the_readme_code_map_lists_every_package_and_module():
+    listed = code_map()
+    assert {"dictionary", "dictionary/curation", "search_index"} <= set(listed)
+    actual: dict[str, set[str]] = {}
+    for package in PACKAGES:
+        for path in (REPO_ROOT / package).rglob("*.py"):
+            folder = path.parent.relative_to(REPO_ROOT).as_posix()
+            actual.setdefault(folder, set())
+            if path.stem != "__init__":
+                actual[folder].add(path.stem)
+    assert listed == actual

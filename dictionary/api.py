@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from . import search
 from .db import session
-from .indexing import get_state
+from .indexing import index_service
 from .models import PUBLISHED, Entry, IndexQueue, Language
 from .openapi import spec
 from .public.entries import PHONETIC_LABEL, entry_json, related_by_concept
@@ -124,7 +124,7 @@ def healthz():
     s = session()
     entries = s.scalar(select(func.count(Entry.id)).where(Entry.status == PUBLISHED)) or 0
     queued = s.scalar(select(func.count(IndexQueue.id))) or 0
-    index = get_state().index
+    index = index_service().index
     try:
         indexed = index.doc_count() if index.exists() else None
     except Exception:  # a broken index is reported, not raised: this is the health probe

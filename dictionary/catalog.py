@@ -53,5 +53,5 @@ def ensure_catalog(session: Session, data_dir: Path) -> None:
         src.citation, src.license, src.url = item["citation"], item["license"], item.get("url")
 
 
-def languages(session: Session) -> list[Language]:
+def ordered_languages(session: Session) -> list[Language]:
     return list(session.scalars(select(Language).order_by(Language.id)))

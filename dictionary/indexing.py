@@ -43,7 +43,10 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class IndexState:
+class IndexService:
+    """The search index of one app, kept in step with its database: the outbox queue,
+    rebuilds, drift repair, and the rules every document and query is keyed with."""
+
     index: SearchIndex
     rules: dict[str, Rules]
     database: Database
@@ -195,7 +198,7 @@ def _next_public_id(session: Session, code: str) -> str:
 
 
 def _before_flush(session: Session, _ctx, _instances) -> None:
-    state: IndexState | None = session.info.get("index_state")
+    state: IndexService | None = session.info.get("index_state")
     touched: dict[int, Entry] = {}
     deleted: set[str] = set()
     changed = [o for o in session.dirty if session.is_modified(o)]
@@ -232,7 +235,7 @@ def _before_flush(session: Session, _ctx, _instances) -> None:
 
 def _after_commit(session: Session) -> None:
     if session.info.pop("index_dirty", False):
-        state: IndexState | None = session.info.get("index_state")
+        state: IndexService | None = session.info.get("index_state")
         if state is not None:
             state.process_queue()
 
@@ -241,9 +244,9 @@ def _after_rollback(session: Session) -> None:
     session.info.pop("index_dirty", None)
 
 
-def init_app(app: Flask, database: Database) -> IndexState:
+def init_app(app: Flask, database: Database) -> IndexService:
     rules = derive.rules_in(app.config["ORTHOGRAPHY_DIR"])
-    state = IndexState(SearchIndex(app.config["INDEX_DIR"]), rules, database,
+    state = IndexService(SearchIndex(app.config["INDEX_DIR"]), rules, database,
                        float(app.config["INDEX_WRITE_TIMEOUT"]))
     database.Session.configure(info={"index_state": state})
     event.listen(database.Session, "before_flush", _before_flush)
@@ -258,7 +261,7 @@ def init_app(app: Flask, database: Database) -> IndexState:
     return state
 
 
-def start_up(state: IndexState, drain: bool = True, warm: bool = True) -> None:
+def start_up(state: IndexService, drain: bool = True, warm: bool = True) -> None:
     """What a process does once, in the background, when it starts: apply the changes left
     queued by a process that died after its commit (or by a bulk write that could not take
     the writer lock), then build the lookup tables and fuzzy maps before the first query
@@ -277,5 +280,6 @@ def start_up(state: IndexState, drain: bool = True, warm: bool = True) -> None:
         state.index.close()  # this thread's searcher; the request threads open their own
 
 
-def get_state() -> IndexState:
+def index_service() -> IndexService:
+    """The current app's index service: the search index, the orthography rules, the outbox."""
     return current_app.extensions["dictionary.index"]

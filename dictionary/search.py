@@ -15,7 +15,7 @@ from search_index import Hit, IndexMissing, normalize
 
 from . import zero_results
 from .db import session
-from .indexing import get_state
+from .indexing import index_service
 from .models import PUBLISHED, Entry, Language, Sense
 
 ALL = "all"
@@ -47,7 +47,7 @@ def language_codes() -> list[str]:
 
 def lookup(query: str, lang: str = ALL, limit: int = 20) -> LookupResult:
     """Search both directions; ``lang`` is a language code or ``all``."""
-    state = get_state()
+    state = index_service()
     langs = language_codes() if lang == ALL else [lang]
     out = LookupResult(query=normalize.clean(query), lang=lang)
     try:

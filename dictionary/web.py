@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import catalog, search
 from .db import session
-from .indexing import get_state
+from .indexing import index_service
 from .models import Language
 
 LICENSE_URLS = {
@@ -61,7 +61,7 @@ def lexicon_lang(value: str | None) -> str:
 def language_rules(code: str):
     """The search rules of one lexicon language, for highlighting (None: plain rules)."""
     try:
-        return get_state().rules.get(code)
+        return index_service().rules.get(code)
     except Exception:  # highlighting must never break a page: fall back to plain rules
         current_app.logger.exception("no orthography rules for %s", code)
         return None

@@ -22,7 +22,7 @@ import waitress
 from dictionary import REPO_ROOT, create_app
 from dictionary.schema import init_db
 from dictionary.db import get_db
-from dictionary.indexing import get_state
+from dictionary.indexing import index_service
 
 DATA = REPO_ROOT / "data"
 
@@ -52,7 +52,7 @@ def load_bundled(app) -> None:
         for lang, name in app.config["BUNDLED_LEXICONS"]:
             with get_db().Session() as s:
                 import_lexicon(s, DATA / name, lang, data_dir=DATA)
-        get_state().rebuild()
+        index_service().rebuild()
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def app(_empty_pristine, tmp_path):
 
 def get_state_close(app) -> None:
     with app.app_context():
-        get_state().index.close()
+        index_service().index.close()
         get_db().engine.dispose()
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dictionary.db import get_db
-from dictionary.indexing import get_state
+from dictionary.indexing import index_service
 from dictionary.models import DRAFT, Entry, Example, IndexQueue, Language, Sense, Variant
 from search_index.query import PREFIX_SLOTS
 from search_index.store import LOCK
@@ -37,12 +37,12 @@ def add_entry(s, headword, gloss, code="hre", example=None, variant=None) -> Ent
 
 
 def ids_for(app, query, langs=("hre", "cua")) -> list[str]:
-    state = get_state()
+    state = index_service()
     return [h.id for h in state.index.search(query, list(langs), state.rules, 20).hits]
 
 
 def exact_ids(app, query) -> list[str]:
-    state = get_state()
+    state = index_service()
     hits = state.index.search(query, ["hre", "cua"], state.rules, 20).hits
     return [h.id for h in hits if h.tier == "exact"]
 
@@ -64,7 +64,7 @@ def index_snapshot(index) -> dict:
 @pytest.fixture
 def live(app):
     with app.app_context():
-        get_state().rebuild()  # an empty index to start from
+        index_service().rebuild()  # an empty index to start from
         yield app
 
 
@@ -120,9 +120,9 @@ def test_live_index_equals_rebuilt_index(live, tmp_path):
         entries["zoŋat"].variants.clear()
         s.delete(entries["zupra"])  # a deletion
         entries["zekka"].status = DRAFT  # unpublished: must leave the public index
-    live_snapshot = index_snapshot(get_state().index)
+    live_snapshot = index_snapshot(index_service().index)
 
-    state = get_state()
+    state = index_service()
     state.index.close()
     state.rebuild()
     rebuilt_snapshot = index_snapshot(state.index)
@@ -139,7 +139,7 @@ def test_live_index_equals_rebuilt_index(live, tmp_path):
 def test_busy_writer_leaves_queue_for_later(live):
     """A process that cannot get the writer lock (another holds it, or it dies before
     indexing) loses nothing: the queue row stays until a writer applies it."""
-    state = get_state()
+    state = index_service()
     state.timeout = 0.2
     with open(state.index.path / LOCK, "a+") as other:  # another open file = another holder
         fcntl.flock(other, fcntl.LOCK_EX)
@@ -179,7 +179,7 @@ def test_check_update_rebuild_commands(live):
         add_entry(s, "zimlu", "thủy")
     assert runner.invoke(args=["search", "check"]).exit_code == 0
 
-    index = get_state().index
+    index = index_service().index
     with index.write_lock(1):  # drift: the index loses a document behind our back
         index.write([], ["hre-000002"])
     result = runner.invoke(args=["search", "check"])
@@ -203,7 +203,7 @@ def test_healthz_reports_stale_index(live):
     with get_db().transaction() as s:
         add_entry(s, "zabok", "hòa bình")
     assert client.get("/healthz").get_json()["index"]["state"] == "fresh"
-    index = get_state().index
+    index = index_service().index
     with index.write_lock(1):
         index.write([], ["hre-000001"])
     body = client.get("/healthz").get_json()
@@ -218,7 +218,7 @@ def test_lookup_tables_and_fuzzy_maps_are_warmed_up_at_start(live):
         add_entry(s, "zabok", "hòa bình")
     warm = create_app({**live.config, "INDEX_WARM_UP": True})
     with warm.app_context():
-        state = get_state()
+        state = index_service()
         words = state.index._vocabularies["hw"].words
         deadline = time.monotonic() + 10
         while "hre:zabok" not in words and time.monotonic() < deadline:
@@ -251,7 +251,7 @@ def test_a_starting_process_applies_what_a_crashed_one_left_queued(live):
 
     restarted = create_app({**live.config, "INDEX_DRAIN_AT_START": True})
     with restarted.app_context():
-        state = get_state()
+        state = index_service()
         state.started.join(30)
         assert not state.started.is_alive()
         assert exact_ids(restarted, "zabok") == ["hre-000001"]
@@ -289,7 +289,7 @@ def test_setup_recomputes_derived_keys_when_the_rules_change(tmp_path):
     with app.app_context(), get_db().Session() as s:
         entry = s.scalar(select(Entry).where(Entry.public_id == "hre-000008"))
         assert entry.sort_key != before
-        assert entry.sort_key == sort_key(entry.headword, get_state().rules["hre"])
+        assert entry.sort_key == sort_key(entry.headword, index_service().rules["hre"])
     get_state_close(app)
     derive.rules_in.cache_clear()
 
@@ -303,7 +303,7 @@ def test_setup_rebuilds_an_index_of_an_older_format(live, monkeypatch):
     with get_db().transaction() as s:
         add_entry(s, "zabok", "hòa bình")
     assert runner.invoke(args=["setup"]).exit_code == 0  # bundled data imported, stamped
-    index = get_state().index
+    index = index_service().index
     assert index.is_current()
     old_generation = (index.path / "CURRENT").read_text()
 

@@ -14,7 +14,7 @@ from sqlalchemy import event, select
 from dictionary import zero_results
 from dictionary.db import get_db
 from dictionary.curation.importer import import_lexicon
-from dictionary.indexing import get_state
+from dictionary.indexing import index_service
 from dictionary.models import ZeroResultQuery
 from dictionary.search import lookup
 
@@ -48,7 +48,7 @@ def synthetic_app(tmp_path_factory):
         with get_db().Session() as s:
             import_lexicon(s, HERE / "fixtures" / "golden_synthetic.csv", "hre", data_dir=data,
                            status="published")
-        get_state().rebuild()
+        index_service().rebuild()
     yield app
     get_state_close(app)
 

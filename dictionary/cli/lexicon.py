@@ -17,7 +17,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..auth import user_by_email
-from ..catalog import languages
+from ..catalog import ordered_languages
 from ..curation.export import ALL, ExportUnavailable, export_chunks
 from ..curation.import_batches import RevertRefused, list_batches, revert_batch
 from ..curation.importer import ImportFailed, import_lexicon
@@ -125,7 +125,7 @@ def revert_import_command(batch_id: int, email: str | None) -> None:
 def export_command(fmt: str, lang: str, everything: bool, out: str) -> None:
     """Write the entries to OUT (`-` for standard output) in the chosen format."""
     with get_db().Session() as s:
-        codes = [language.code for language in languages(s)]
+        codes = [language.code for language in ordered_languages(s)]
         if lang != ALL and lang not in codes:
             click.echo(f"Unknown language {lang!r}; use one of: {', '.join(codes + [ALL])}.",
                        err=True)

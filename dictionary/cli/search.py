@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from .. import zero_results
 from ..db import get_db
-from ..indexing import get_state
+from ..indexing import index_service
 from ..models import ZeroResultQuery
 from ..schema import init_db
 
@@ -35,13 +35,13 @@ def rebuild_with_progress() -> int:
         with click.progressbar(entries, label="Indexing", show_pos=True) as items:
             yield from items
 
-    return get_state().rebuild(progress=bar)
+    return index_service().rebuild(progress=bar)
 
 
 @search_cli.command("update")
 def update_command() -> None:
     """Repair drift: rewrite missing or stale documents, delete extra ones."""
-    state = get_state()
+    state = index_service()
     if not state.index.is_current():
         click.echo("No index of the current format yet: building it.")
         click.echo(f"{rebuild_with_progress()} entries indexed.")
@@ -53,7 +53,7 @@ def update_command() -> None:
 @search_cli.command("check")
 def check_command() -> None:
     """Compare index and database; exit 1 when they disagree."""
-    drift = get_state().compare()
+    drift = index_service().compare()
     if drift.clean:
         click.echo("Index and database agree.")
         return

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from ..curation.importer import import_lexicon
 from ..db import get_db
 from ..derive import rederive_all
-from ..indexing import get_state
+from ..indexing import index_service
 from ..models import ADMIN, PUBLISHED, Entry, Language, User
 from ..schema import init_db
 from .search import drift_text, rebuild_with_progress
@@ -51,7 +51,7 @@ def setup_command() -> None:
     files = app.config["BUNDLED_LEXICONS"]
     stamp_file = Path(app.instance_path) / "bundled.sha256"
     fingerprint = _bundled_fingerprint(data_dir, Path(app.config["ORTHOGRAPHY_DIR"]), files)
-    state = get_state()
+    state = index_service()
     if not stamp_file.exists() or stamp_file.read_text() != fingerprint:
         for lang, name in files:
             with get_db().Session() as s:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dictionary.db import get_db
-from dictionary.indexing import get_state
+from dictionary.indexing import index_service
 from dictionary.models import DELETED, DRAFT, IN_REVIEW, PUBLISHED, Entry, Revision
 
 from conftest import csrf_token, get_state_close, login
@@ -345,7 +345,7 @@ def test_two_editors_editing_at_once_get_the_conflict_page(app, as_role):
 @pytest.fixture
 def indexed(app):
     with app.app_context():
-        get_state().rebuild()
+        index_service().rebuild()
     return app
 
 

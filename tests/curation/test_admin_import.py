@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from dictionary import REPO_ROOT
 from dictionary.db import get_db
-from dictionary.indexing import get_state
+from dictionary.indexing import index_service
 from dictionary.models import Entry, ImportBatch, IndexQueue, Revision
 
 from conftest import add_users, csrf_token, get_state_close, login, make_app
@@ -46,7 +46,7 @@ def catalog_dir(tmp_path) -> Path:
 def curation_app(tmp_path, **config):
     app = make_app(tmp_path / "instance", DATA_DIR=str(catalog_dir(tmp_path)), **config)
     with app.app_context():
-        get_state().rebuild()  # an (empty) index, so commits reach search
+        index_service().rebuild()  # an (empty) index, so commits reach search
     app.config["test_users"] = add_users(app)
     return app
 
@@ -92,7 +92,7 @@ def snapshot(app) -> dict:
         rows = {m.__name__: s.scalar(select(func.count(m.id)))
                 for m in (Entry, Revision, ImportBatch, IndexQueue)}
         rows["versions"] = sorted(s.execute(select(Entry.public_id, Entry.version)).all())
-        rows["indexed"] = get_state().index.doc_count()
+        rows["indexed"] = index_service().index.doc_count()
     uploads = Path(app.instance_path) / "uploads"
     rows["uploads"] = sorted(p.name for p in uploads.iterdir()) if uploads.exists() else []
     return rows

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from dictionary.indexing import get_state
+from dictionary.indexing import index_service
 
 from conftest import PASSWORD, serving
 from test_browser import PHONE, keep, phone_page
@@ -16,7 +16,7 @@ from test_browser import PHONE, keep, phone_page
 @pytest.fixture
 def server(app, users):
     with app.app_context():
-        get_state().rebuild()  # an empty index: the published entry is written into it
+        index_service().rebuild()  # an empty index: the published entry is written into it
     with serving(app) as url:
         yield url
 

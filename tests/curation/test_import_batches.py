@@ -18,7 +18,7 @@ from dictionary import REPO_ROOT
 from dictionary.db import get_db
 from dictionary.curation.import_batches import RevertRefused, revert_batch
 from dictionary.curation.importer import ImportFailed, import_lexicon
-from dictionary.indexing import get_state
+from dictionary.indexing import index_service
 from dictionary.models import Entry, ImportBatch, IndexQueue, Revision, User
 from dictionary.revisions import record
 
@@ -41,7 +41,7 @@ def capp(tmp_path, data_dir):
     """An empty dictionary with a built (empty) index, so commits reach search."""
     app = make_app(tmp_path / "instance", DATA_DIR=str(data_dir))
     with app.app_context():
-        get_state().rebuild()
+        index_service().rebuild()
     yield app
     get_state_close(app)
 

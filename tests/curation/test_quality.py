@@ -14,7 +14,7 @@ from sqlalchemy import select
 from dictionary.curation import quality
 from dictionary import zero_results
 from dictionary.db import get_db
-from dictionary.indexing import get_state
+from dictionary.indexing import index_service
 from dictionary.models import (
     DELETED,
     DRAFT,
@@ -79,7 +79,7 @@ def lexicon(app) -> dict[str, str]:
 
 def lists(app):
     with app.app_context(), get_db().Session() as s:
-        return (quality.alphabet_problems(s, get_state().rules), quality.duplicate_groups(s),
+        return (quality.alphabet_problems(s, index_service().rules), quality.duplicate_groups(s),
                 quality.entries_without_gloss(s, per_page=100))
 
 
@@ -173,7 +173,7 @@ def test_zero_result_log_is_ranked_and_links_to_a_new_entry(bundled_copy, bundle
 def test_lists_work_on_the_bundled_starter_data(bundled_copy):
     with bundled_copy.app_context(), get_db().Session() as s:
         total = s.query(Entry).count()
-        flagged = quality.alphabet_problems(s, get_state().rules)
+        flagged = quality.alphabet_problems(s, index_service().rules)
         without_rules = quality.alphabet_problems(s, {})
         groups = quality.duplicate_groups(s)
         glossless = quality.entries_without_gloss(s)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from dictionary.curation import history, workflow
 from dictionary import search
 from dictionary.db import get_db
-from dictionary.indexing import get_state
+from dictionary.indexing import index_service
 from dictionary.models import (
     DELETED,
     DRAFT,
@@ -43,7 +43,7 @@ def db(app, users):
 
 @pytest.fixture
 def indexed(db):
-    get_state().rebuild()  # an empty index, so searches run for real
+    index_service().rebuild()  # an empty index, so searches run for real
     return db
 
 

@@ -13,7 +13,7 @@ import dictionary.public.highlight
 import dictionary.public.views
 from dictionary.db import get_db, session
 from dictionary.public.entries import PHONETIC_LABEL, UNREVIEWED_LABEL
-from dictionary.indexing import get_state
+from dictionary.indexing import index_service
 from dictionary.models import PUBLISHED, Entry, Example, Language, Sense, Variant
 from search_index import collation
 
@@ -306,7 +306,7 @@ def add_entry(app, **fields) -> str:
             s.add(e)
             s.flush()
             public_id = e.public_id
-        get_state().rebuild()
+        index_service().rebuild()
     return public_id
 
 
@@ -354,7 +354,7 @@ def test_browse_letters_are_in_icu_order(client, bundled_app, lang):
     _, body = page(client, f"/browse/{lang}")
     letters = letters_on(body)
     with bundled_app.app_context():
-        rules = get_state().rules.get(lang)
+        rules = index_service().rules.get(lang)
         stored = set(session().scalars(
             select(Entry.first_letter).join(Entry.language)
             .where(Language.code == lang, Entry.status == PUBLISHED)))
@@ -387,7 +387,7 @@ def test_browse_a_letter_lists_entries_by_sort_key(client, bundled_app):
 
 def get_rules(app, lang):
     with app.app_context():
-        return get_state().rules.get(lang)
+        return index_service().rules.get(lang)
 
 
 def test_browse_is_paginated_by_50(client, bundled_app):

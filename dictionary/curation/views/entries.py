@@ -21,7 +21,7 @@ from search_index import normalize
 
 from ...auth import role_required
 from ...db import session
-from ...indexing import get_state
+from ...indexing import index_service
 from ...models import (
     CONTRIBUTOR,
     DELETED,
@@ -72,7 +72,7 @@ def load_entry(public_id: str) -> Entry:
 
 
 def rules() -> dict:
-    return get_state().rules
+    return index_service().rules
 
 
 def pos_choices() -> list[tuple[str, str]]:

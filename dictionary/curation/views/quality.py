@@ -25,7 +25,7 @@ from ... import zero_results
 from ...alphabet import code_points
 from ...auth import role_required
 from ...db import session
-from ...indexing import get_state
+from ...indexing import index_service
 from ...models import DELETED, EDITOR, REVIEWER, Entry, Sense
 from ...search import ALL
 from ...web import languages
@@ -97,7 +97,7 @@ def overview():
     zero_results.flush()
     s = session()
     counts = {
-        "admin.quality_alphabet": len(quality.alphabet_problems(s, get_state().rules)),
+        "admin.quality_alphabet": len(quality.alphabet_problems(s, index_service().rules)),
         "admin.quality_duplicates": len(quality.duplicate_groups(s)),
         "admin.quality_glosses": quality.entries_without_gloss(s, per_page=1).total,
         "admin.quality_zero_results": quality.zero_result_queries(s, per_page=1).total,
@@ -109,7 +109,7 @@ def overview():
 @role_required(EDITOR)
 def quality_alphabet():
     lang = _lang_arg()
-    found = quality.alphabet_problems(session(), get_state().rules, lang)
+    found = quality.alphabet_problems(session(), index_service().rules, lang)
     return _render_list("admin/quality_alphabet.html", quality.page_of(found, _page_arg()), lang)
 
 

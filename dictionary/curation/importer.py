@@ -162,18 +162,10 @@ def import_lexicon(session: Session, path: str | Path | None, lang: str, *,
         raise ValueError("import_lexicon needs a session without pending changes")
     if status is not None and status not in NEW_STATUSES:
         raise ValueError(f"new entries cannot be created as {status!r}")
-    if data is None:
-        if path is None:
-            raise ValueError("import_lexicon needs a path or the data")
-        data = Path(path).read_bytes()
+    name, data = _file(path, data, file_name)
     tell = progress or _no_progress
-    name = file_name or (Path(path).name if path is not None else "upload")
     data_dir = Path(data_dir) if data_dir is not None else _default_data_dir()
-    known = catalog.load_catalog(data_dir)
-    codes = [item["code"] for item in known.get("language", [])]
-    if lang not in codes:
-        raise ImportFailed(f"unknown language {lang!r}; the languages in "
-                           f"data/languages.toml are: {', '.join(codes)}")
+    known = _known_catalog(data_dir, lang)
     parsed = _parse(data, known, data_dir, filename=name, source=source,
                     lang=lang, limits=limits or entry_limits.current())
     check_varieties(parsed, lang, known)
@@ -186,17 +178,10 @@ def import_lexicon(session: Session, path: str | Path | None, lang: str, *,
     def checking(done: int, total: int) -> None:
         tell(CHECKING, done, total)
 
+    if dry_run:
+        return _dry_run(session, parsed, report, checking)
     seen: list[tuple[int, str, int, int, str]] = []  # stored entries the plan read
     try:
-        if dry_run:
-            with session.no_autoflush:
-                plan = Plan(session, lang, parsed, checking)
-            report.rows = [ReportRow(p.line, action, e.public_id if e else None, p.headword)
-                           for p, e, action in plan.rows]
-            report.renumbered = sorted(e.public_id for e, _ in plan.others)
-            report.versions = plan.versions()
-            session.rollback()  # end the read transaction; nothing was written
-            return report
         catalog.ensure_catalog(session, data_dir)
         session.flush()
         with session.no_autoflush:
@@ -216,6 +201,41 @@ def import_lexicon(session: Session, path: str | Path | None, lang: str, *,
     except BaseException:
         session.rollback()
         raise
+    return report
+
+
+def _file(path: str | Path | None, data: bytes | None, file_name: str | None
+          ) -> tuple[str, bytes]:
+    """The name to record and the bytes of the file to import."""
+    if data is None:
+        if path is None:
+            raise ValueError("import_lexicon needs a path or the data")
+        data = Path(path).read_bytes()
+    return file_name or (Path(path).name if path is not None else "upload"), data
+
+
+def _known_catalog(data_dir: Path, lang: str) -> dict:
+    """``data/languages.toml``, once ``lang`` is known to be one of its languages."""
+    known = catalog.load_catalog(data_dir)
+    codes = [item["code"] for item in known.get("language", [])]
+    if lang not in codes:
+        raise ImportFailed(f"unknown language {lang!r}; the languages in "
+                           f"data/languages.toml are: {', '.join(codes)}")
+    return known
+
+
+def _dry_run(session: Session, parsed: ParsedLexicon, report: ImportReport,
+             checking: Callable[[int, int], None]) -> ImportReport:
+    """What the import would do, read from the database; nothing is written."""
+    try:
+        with session.no_autoflush:
+            plan = Plan(session, report.lang, parsed, checking)
+        report.rows = [ReportRow(p.line, action, e.public_id if e else None, p.headword)
+                       for p, e, action in plan.rows]
+        report.renumbered = sorted(e.public_id for e, _ in plan.others)
+        report.versions = plan.versions()
+    finally:
+        session.rollback()  # end the read transaction; nothing was written
     return report
 
 

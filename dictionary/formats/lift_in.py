@@ -188,6 +188,29 @@ class _Reader:
     def entry(self, el: LineElement) -> None:
         if el.get("dateDeleted"):
             return self.warn(el, "the entry is marked deleted (dateDeleted); not imported")
+        source, key = self._key(el)
+        form, headword, lang = self._headword(el)
+        sound = el.find("pronunciation")
+        note = next((n for n in el.findall("note") if n.get("type") is None), None)
+        entry = ParsedEntry(
+            line=el.line or 0, source_key=key, source=source or "", headword=headword,
+            form_kind=PHONETIC if form is not None and is_ipa(form) else ORTHOGRAPHIC,
+            pronunciation=self.take(sound, sound.find("form") if sound is not None else None,
+                                    "pronunciation"),
+            variety=self.take(el, next((t for t in el.findall("trait")
+                                        if t.get("name") == "variety"), None), "variety"),
+            note=self.take(note, choose(note.findall("form"), ("vi", "en"), True)
+                           if note is not None else None, "note"),
+            license=(self.sources.get(source) or {}).get("license", ""))
+        self.variants(el, entry, lang)
+        self._senses(el, entry, lang)
+        el.insert(0, ET.PI(SLOT, f"pos {entry.part_of_speech or ''}".strip()))
+        entry.extra = {"lift": ET.tostring(el, encoding="unicode")}
+        self.entries.append(entry)
+
+    def _key(self, el: LineElement) -> tuple[str | None, str]:
+        """The entry's source and its stable key (``source:guid``), checked. The traits our
+        own export writes are taken out of the kept XML: they are read, not kept."""
         ours = [c for c in el if c.tag == "trait" and c.get("name") in EXPORT_TRAITS]
         source = next((c.get("value") for c in ours if c.get("name") == "source"), self.source)
         for trait in ours:
@@ -205,7 +228,11 @@ class _Reader:
         elif key in self.keys:
             self.problem(el, f'duplicate entry "{ident}" (also on line {self.keys[key]})')
         self.keys.setdefault(key, el.line)
+        return source, key
 
+    def _headword(self, el: LineElement) -> tuple[ET.Element | None, str, str | None]:
+        """The lexical-unit form in the language imported into (orthographic before IPA),
+        the headword read from it, and its writing system."""
         unit = el.find("lexical-unit")
         forms = unit.findall("form") if unit is not None else []
         form = forms[0] if forms and self.vernacular is None else next(
@@ -223,20 +250,10 @@ class _Reader:
             headword = self.take(unit, form, "headword") or ""
             if not headword and len(self.problems) == before:
                 self.problem(form, "empty headword", "lexical-unit")
-        sound = el.find("pronunciation")
-        note = next((n for n in el.findall("note") if n.get("type") is None), None)
-        entry = ParsedEntry(
-            line=el.line or 0, source_key=key, source=source or "", headword=headword,
-            form_kind=PHONETIC if form is not None and is_ipa(form) else ORTHOGRAPHIC,
-            pronunciation=self.take(sound, sound.find("form") if sound is not None else None,
-                                    "pronunciation"),
-            variety=self.take(el, next((t for t in el.findall("trait")
-                                        if t.get("name") == "variety"), None), "variety"),
-            note=self.take(note, choose(note.findall("form"), ("vi", "en"), True)
-                           if note is not None else None, "note"),
-            license=(self.sources.get(source) or {}).get("license", ""))
-        self.variants(el, entry, lang)
+        return form, headword, lang
 
+    def _senses(self, el: LineElement, entry: ParsedEntry, lang: str | None) -> None:
+        """The senses in their ``order``; the entry takes the first sense's part of speech."""
         senses = [c for c in el if c.tag == "sense"]
         if not senses:
             self.problem(el, "no sense: an entry needs at least one sense with a Vietnamese "
@@ -256,9 +273,6 @@ class _Reader:
             self.warn(el, "the senses have different parts of speech "
                           f"({', '.join(dict.fromkeys(keys))}); the entry takes {keys[0]}, "
                           "each sense keeps its own in the LIFT data")
-        el.insert(0, ET.PI(SLOT, f"pos {entry.part_of_speech or ''}".strip()))
-        entry.extra = {"lift": ET.tostring(el, encoding="unicode")}
-        self.entries.append(entry)
 
     def variants(self, el: ET.Element, entry: ParsedEntry, lang: str | None) -> None:
         """``<variant>``s with a vernacular form become Variants; others (a reference or a

@@ -18,7 +18,7 @@ from flask.cli import with_appcontext
 
 from ..auth import user_by_email
 from ..catalog import ordered_languages
-from ..curation.export import ALL, ExportUnavailable, export_chunks
+from ..curation.export import ALL, export_chunks
 from ..curation.import_batches import RevertRefused, list_batches, revert_batch
 from ..curation.importer import ImportFailed, import_lexicon
 from ..db import get_db
@@ -130,11 +130,7 @@ def export_command(fmt: str, lang: str, everything: bool, out: str) -> None:
             click.echo(f"Unknown language {lang!r}; use one of: {', '.join(codes + [ALL])}.",
                        err=True)
             sys.exit(2)
-        try:
-            chunks = export_chunks(s, fmt, lang, everything)
-        except ExportUnavailable:
-            click.echo(f"The {fmt} export is not installed on this server.", err=True)
-            sys.exit(1)
+        chunks = export_chunks(s, fmt, lang, everything)
         if out == "-":
             for chunk in chunks:
                 sys.stdout.buffer.write(chunk)

@@ -3,15 +3,12 @@
 Where it sits: last step of the data flow, shared by the export page (``admin.export``) and
 the ``export`` command. Entries are read from the database in batches (``yield_per`` with
 ``selectinload``, so memory stays bounded however large the lexicon is) and handed to the
-exporter of the chosen format: ``formats.table_out.export_csv`` / ``export_xlsx``,
-``formats.lift_out.export_lift``, ``formats.cldf_out.export_cldf``, each ``(entries) -> Iterator[bytes]``.
-Exporter modules are imported when used, so a missing optional one makes that format
-unavailable, not the admin.
+writer of the chosen format (``formats.WRITERS``: CSV and XLSX, LIFT, CLDF), each
+``(entries) -> Iterator[bytes]``.
 """
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -19,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from ..formats import WRITERS
 from ..models import DELETED, PUBLISHED, Entry, Language, Sense
 
 ALL = "all"
@@ -27,37 +25,19 @@ CHUNK_ENTRIES = 500
 
 @dataclass(frozen=True)
 class ExportFormat:
-    module: str  # inside the ``dictionary`` package
-    function: str
     mimetype: str
     extension: str
     label: object  # a lazy string
 
-    def exporter(self):
-        """The export function; ``ExportUnavailable`` when its module is not installed."""
-        try:
-            module = importlib.import_module(f"dictionary.{self.module}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"dictionary.{self.module}":
-                raise
-            raise ExportUnavailable(self.extension) from None
-        return getattr(module, self.function)
 
-
-class ExportUnavailable(Exception):
-    pass
-
-
+# What the page and the command offer; the writers themselves are ``formats.WRITERS``.
 FORMATS: dict[str, ExportFormat] = {
-    "csv": ExportFormat("formats.table_out", "export_csv", "text/csv", "csv",
-                        _l("CSV (curated format, opens in Excel)")),
-    "xlsx": ExportFormat("formats.table_out", "export_xlsx",
-                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": ExportFormat("text/csv", "csv", _l("CSV (curated format, opens in Excel)")),
+    "xlsx": ExportFormat("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          "xlsx", _l("Excel workbook (.xlsx, curated format)")),
-    "lift": ExportFormat("formats.lift_out", "export_lift", "application/xml", "lift",
+    "lift": ExportFormat("application/xml", "lift",
                          _l("LIFT (for FieldWorks and other dictionary tools)")),
-    "cldf": ExportFormat("formats.cldf_out", "export_cldf", "application/zip", "zip",
-                         _l("CLDF Dictionary (a zip, for archives)")),
+    "cldf": ExportFormat("application/zip", "zip", _l("CLDF Dictionary (a zip, for archives)")),
 }
 
 
@@ -86,9 +66,8 @@ def export_title(session: Session, lang: str) -> str:
 
 
 def export_chunks(session: Session, fmt: str, lang: str, everything: bool) -> Iterator[bytes]:
-    """The export's bytes, in chunks; resolves the exporter first (``ExportUnavailable``
-    is raised at the call, not in the middle of a stream)."""
-    export = FORMATS[fmt].exporter()
+    """The export's bytes, in chunks."""
+    export = WRITERS[fmt]
     entries = export_entries(session, lang, everything)
     if fmt == "cldf":
         return export(entries, title=export_title(session, lang))

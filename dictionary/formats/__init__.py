@@ -22,16 +22,22 @@ import codecs
 from .. import limits as entry_limits
 from ..parts_of_speech import PartOfSpeech
 from .checks import entry_problems
+from .cldf_out import export_cldf
 from .lift_in import looks_like_lift, parse_lift
+from .lift_out import export_lift
 from .mdf_in import looks_like_mdf, parse_mdf
 from .records import ImportFailed, ImportProblem, ParsedEntry, ParsedLexicon, ParsedSense
 from .table_in import CURATED_COLUMNS, LIMITS, _Parser, fold_header, is_known_column, stable_key
+from .table_out import export_csv, export_xlsx
 from .text import Table, decode_lexicon, iter_lines, read_table
 from .xlsx_in import looks_like_xlsx, read_xlsx_table
 
 STARTER, CURATED = "starter", "curated"  # the two table formats (CSV/TSV or XLSX)
 LIFT, MDF = "lift", "mdf"  # formats parsed by lift_in and mdf_in
 XLSX, TEXT = "xlsx", "text"  # what detect_format sees before decoding
+
+#: The writers, by format name: ``(entries) -> Iterator[bytes]`` (CLDF also takes a title).
+WRITERS = {"csv": export_csv, "xlsx": export_xlsx, "lift": export_lift, "cldf": export_cldf}
 
 
 def parse_lexicon(data: bytes, *, sources: dict[str, dict], parts_of_speech: list[PartOfSpeech],
@@ -148,5 +154,5 @@ def _checked(parsed: ParsedLexicon) -> ParsedLexicon:
 # The table formats and the column lengths live in ``table_in``, the records in ``records``;
 # they are named here too, for whoever imports a lexicon file.
 __all__ = ["CURATED", "CURATED_COLUMNS", "LIFT", "LIMITS", "MDF", "STARTER", "ImportFailed",
-           "ImportProblem", "ParsedEntry", "ParsedLexicon", "ParsedSense", "_Parser",
+           "ImportProblem", "ParsedEntry", "ParsedLexicon", "ParsedSense", "WRITERS", "_Parser",
            "detect_format", "is_known_column", "parse_lexicon", "stable_key"]

@@ -20,7 +20,7 @@ from ...db import session as db_session
 from ...models import EDITOR, Language
 from ...web import lang_name
 from .. import bp
-from ..export import ALL, FORMATS, ExportUnavailable, export_chunks, export_filename
+from ..export import ALL, FORMATS, export_chunks, export_filename
 from .imports import UploadActionForm
 
 
@@ -48,10 +48,9 @@ def export():
     work = get_db().Session()
     try:
         chunks = export_chunks(work, fmt, lang, everything)
-    except ExportUnavailable:
+    except BaseException:
         work.close()
-        form.format.errors.append(_("This format is not available on this server yet."))
-        return render_template("admin/export.html", form=form), 501
+        raise
 
     def generate() -> Iterator[bytes]:
         try:

@@ -45,8 +45,8 @@ class SchemaError(Exception):
 def target_metadata() -> MetaData:
     """Every table of the code. A model module that is not imported here is invisible to
     Alembic: its table would be missing from new databases and dropped by autogenerate."""
+    from . import models
     from .curation import import_jobs  # noqa: F401  (import_jobs defines ImportJob)
-    from . import models  # noqa: F401  (import_jobs defines ImportJob)
 
     return models.Base.metadata
 

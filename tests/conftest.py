@@ -55,9 +55,8 @@ def load_bundled(app) -> None:
         index_service().rebuild()
 
 
-@pytest.fixture
-def data_dir(tmp_path):
-    """The real data/ catalog plus one synthetic source, ``nhomthu``."""
+def make_data_dir(tmp_path: Path) -> Path:
+    """The real data/ catalog plus one synthetic source, ``nhomthu``, under ``tmp_path``."""
     d = tmp_path / "data"
     d.mkdir()
     shutil.copy(DATA / "parts_of_speech.toml", d)
@@ -66,6 +65,11 @@ def data_dir(tmp_path):
         catalog + '\n[[source]]\nkey = "nhomthu"\nlicense = "CC-BY-4.0"\n'
         'citation = "Synthetic test source."\n', encoding="utf-8")
     return d
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return make_data_dir(tmp_path)
 
 
 @pytest.fixture(scope="session")

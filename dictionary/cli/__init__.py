@@ -15,16 +15,16 @@ from .setup import first_admin_hint
 __all__ = ["init_app", "first_admin_hint"]
 
 
+COMMANDS = (
+    setup.init_db_command, setup.setup_command, setup.stats_command,
+    lexicon.import_lexicon_command, lexicon.import_batches_command,
+    lexicon.revert_import_command, lexicon.export_command,
+    search.search_cli, search.zero_results_command,
+    accounts.create_user_command, accounts.set_password_command,
+    migrations.db_cli,
+)
+
+
 def init_app(app: Flask) -> None:
-    app.cli.add_command(setup.init_db_command)
-    app.cli.add_command(setup.setup_command)
-    app.cli.add_command(setup.stats_command)
-    app.cli.add_command(lexicon.import_lexicon_command)
-    app.cli.add_command(lexicon.import_batches_command)
-    app.cli.add_command(lexicon.revert_import_command)
-    app.cli.add_command(lexicon.export_command)
-    app.cli.add_command(search.search_cli)
-    app.cli.add_command(search.zero_results_command)
-    app.cli.add_command(accounts.create_user_command)
-    app.cli.add_command(accounts.set_password_command)
-    app.cli.add_command(migrations.db_cli)
+    for command in COMMANDS:
+        app.cli.add_command(command)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 import time
 import zipfile
 from pathlib import Path
@@ -22,7 +21,7 @@ from dictionary.db import get_db
 from dictionary.indexing import index_service
 from dictionary.models import Entry, ImportBatch, IndexQueue, Revision
 
-from conftest import add_users, csrf_token, get_state_close, login, make_app
+from conftest import add_users, csrf_token, get_state_close, login, make_app, make_data_dir
 
 DATA = REPO_ROOT / "data"
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
@@ -32,19 +31,8 @@ BASE = ("id,headword,vietnamese,english,source,comment\n"
 CHANGED = BASE.replace("z1,zatok,nhà,", "z1,zatok,ngôi nhà,") + "z3,kelop,đẹp,,nhomthu,\n"
 
 
-def catalog_dir(tmp_path) -> Path:
-    d = tmp_path / "data"
-    d.mkdir()
-    shutil.copy(DATA / "parts_of_speech.toml", d)
-    text = (DATA / "languages.toml").read_text(encoding="utf-8")
-    (d / "languages.toml").write_text(
-        text + '\n[[source]]\nkey = "nhomthu"\nlicense = "CC-BY-4.0"\n'
-        'citation = "Synthetic test source."\n', encoding="utf-8")
-    return d
-
-
 def curation_app(tmp_path, **config):
-    app = make_app(tmp_path / "instance", DATA_DIR=str(catalog_dir(tmp_path)), **config)
+    app = make_app(tmp_path / "instance", DATA_DIR=str(make_data_dir(tmp_path)), **config)
     with app.app_context():
         index_service().rebuild()  # an (empty) index, so commits reach search
     app.config["test_users"] = add_users(app)

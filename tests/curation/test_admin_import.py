@@ -23,7 +23,6 @@ from dictionary.models import Entry, ImportBatch, IndexQueue, Revision
 
 from conftest import add_users, csrf_token, get_state_close, login, make_app, make_data_dir
 
-DATA = REPO_ROOT / "data"
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 BASE = ("id,headword,vietnamese,english,source,comment\n"
         "z1,zatok,nhà,house,nhomthu,ghi chú\n"

@@ -55,7 +55,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.health)
     api.register_error_handlers(app)
 
-    from lessons import bp as lessons_bp
+    import lessons
 
-    app.register_blueprint(lessons_bp)
+    lessons.init_app(app)
     return app
+
+
+def import_models() -> None:
+    """Import every module that declares tables on ``models.Base``: Alembic (``schema``)
+    sees only those. The feature packages built on the dictionary are plugged in here, in the
+    composition root, like their ``init_app``."""
+    from . import models  # noqa: F401
+    from .curation import import_jobs  # noqa: F401  (ImportJob)
+    import lessons.models  # noqa: F401

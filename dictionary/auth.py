@@ -11,6 +11,7 @@ bundled list of common passwords (``data/security/common-passwords.txt``, OWASP 
 from __future__ import annotations
 
 import functools
+import re
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -25,9 +26,11 @@ from sqlalchemy.orm import Session
 
 from . import security_log
 from .config import REPO_ROOT
-from .models import ROLES, User
+from .models import ACCOUNT_ROLES, LEARNER, ROLES, TRAINER, User
 
 MIN_PASSWORD = 12
+# What a phone number may look like when typed: digits with spaces, dots, dashes, brackets.
+_PHONE = re.compile(r"\+?[\d\s.()-]{8,24}")
 COMMON_PASSWORDS = REPO_ROOT / "data" / "security" / "common-passwords.txt"
 # argon2id with the library's defaults (RFC 9106 "second recommended" parameters).
 _hasher = PasswordHasher()
@@ -66,9 +69,10 @@ def role_rank(role: str) -> int:
 
 
 def has_role(user, role: str) -> bool:
-    """Whether ``user`` (possibly anonymous) holds ``role`` or a stronger one."""
+    """Whether ``user`` (possibly anonymous) holds the curator role ``role`` or a stronger
+    one. Learners and trainers hold none: their role is not on the curators' ladder."""
     return bool(getattr(user, "is_authenticated", False)) and user.active \
-        and role_rank(user.role) >= role_rank(role)
+        and user.role in ROLES and role_rank(user.role) >= role_rank(role)
 
 
 def role_required(role: str) -> Callable:
@@ -96,13 +100,34 @@ def role_required(role: str) -> Callable:
 
 
 # ---- passwords and accounts -----------------------------------------------------------------
-def normalize_email(email: str) -> str:
-    return email.strip().casefold()
+def normalize_login(login: str) -> str:
+    """The stored form of a login: an e-mail address case-folded, or a phone number in
+    international form (a Vietnamese ``0905 123 456`` is ``+84905123456``).
+
+    >>> normalize_login(" An@Example.VN "), normalize_login("0905.123.456")
+    ('an@example.vn', '+84905123456')
+    >>> normalize_login("+84 (905) 123-456")
+    '+84905123456'
+    """
+    login = login.strip()
+    if _PHONE.fullmatch(login):
+        digits = "".join(c for c in login if c.isdigit())
+        if login.startswith("+"):
+            return "+" + digits
+        if digits.startswith("0") and not digits.startswith("00"):
+            return "+84" + digits[1:]
+        return "+" + digits.removeprefix("00")
+    return login.casefold()
+
+
+def is_phone(login: str) -> bool:
+    """Whether a normalised login is a phone number (8–15 digits after the +)."""
+    return login.startswith("+") and login[1:].isdigit() and 8 <= len(login) - 1 <= 15
 
 
 def user_by_email(session: Session, email: str) -> User | None:
     """The account of ``email`` (as typed: it is normalised), or None."""
-    return session.scalar(select(User).where(User.email == normalize_email(email)))
+    return session.scalar(select(User).where(User.email == normalize_login(email)))
 
 
 def password_hasher() -> PasswordHasher:
@@ -129,7 +154,7 @@ def password_weakness(password: str, email: str = "") -> str | None:
     if len(password) < MIN_PASSWORD:
         return "short"
     folded = password.strip().casefold()
-    email = normalize_email(email)
+    email = normalize_login(email)
     if email and folded in (email, email.split("@")[0]):
         return "email"
     path = current_app.config["COMMON_PASSWORDS_FILE"] if has_app_context() else COMMON_PASSWORDS
@@ -148,11 +173,14 @@ def check_password_strength(password: str, email: str = "") -> None:
 def create_user(session: Session, email: str, password: str, role: str, name: str = "") -> User:
     """Add an account (the caller commits). ``AccountError`` for a bad e-mail, role or
     password, or an e-mail that already has an account."""
-    email = normalize_email(email)
-    if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
-        raise AccountError(f"{email!r} is not an e-mail address")
-    if role not in ROLES:
-        raise AccountError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+    email = normalize_login(email)
+    if is_phone(email):
+        if role not in (LEARNER, TRAINER):
+            raise AccountError("only learners and trainers may log in with a phone number")
+    elif "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+        raise AccountError(f"{email!r} is not an e-mail address or a phone number")
+    if role not in ACCOUNT_ROLES:
+        raise AccountError(f"unknown role {role!r}; roles: {', '.join(ACCOUNT_ROLES)}")
     check_password_strength(password, email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise AccountError(f"{email} already has an account")
@@ -192,7 +220,7 @@ def password_matches(user: User | None, password: str) -> bool:
 
 def verify_login(session: Session, email: str, password: str) -> User | None:
     """The active user with this e-mail and password, else None (same cost either way)."""
-    user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    user = session.scalar(select(User).where(User.email == normalize_login(email)))
     if not password_matches(user, password) or user is None or not user.active:
         return None
     return user

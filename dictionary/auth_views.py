@@ -14,6 +14,7 @@ import math
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -27,7 +28,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, ValidationError
+from wtforms import PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from . import auth, login_throttle, security_log
@@ -39,8 +40,11 @@ bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")),
-                                                 Length(max=254)])
+    # Learners may log in with a phone number, so the field is plain text (an "email" input
+    # would make phones refuse the number).
+    email = StringField(_l("E-mail or phone number"),
+                        validators=[DataRequired(_l("Enter your e-mail address or phone number.")),
+                                    Length(max=254)])
     password = PasswordField(_l("Password"),
                              validators=[DataRequired(_l("Enter your password.")),
                                          Length(max=1000)])
@@ -85,18 +89,26 @@ def _wait_text(seconds: int) -> str:
 
 
 def _throttled(form: FlaskForm, email: str, wait: int) -> None:
-    security_log.event(security_log.LOGIN_THROTTLED, email=auth.normalize_email(email),
+    security_log.event(security_log.LOGIN_THROTTLED, email=auth.normalize_login(email),
                        wait_seconds=wait)
     form.form_errors.append(_("Too many failed attempts. Wait %(time)s, then try again.",
                               time=_wait_text(wait)))
 
 
+def home_url(user) -> str:
+    """Where ``user`` lands after logging in: the admin dashboard for curators, the page a
+    feature package registered for its roles (``app.extensions["role_home"]``, e.g. the
+    learner's lessons) for the others."""
+    home = current_app.extensions.get("role_home", {}).get(user.role)
+    return url_for(home[0] if home else "admin.dashboard")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
-    target = safe_next(request.args.get("next") or url_for("admin.dashboard"))
+    wanted = request.args.get("next")
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(target)
+        return redirect(safe_next(wanted or home_url(current_user)))
     status, wait = 200, 0
     if form.validate_on_submit():
         s = db_session()
@@ -109,7 +121,7 @@ def login():
         else:
             user = auth.verify_login(s, email, form.password.data)
             if user is None:
-                security_log.event(security_log.LOGIN_FAILED, email=auth.normalize_email(email))
+                security_log.event(security_log.LOGIN_FAILED, email=auth.normalize_login(email))
                 form.form_errors.append(_("Wrong e-mail address or password."))
                 status = 401
             else:
@@ -119,7 +131,7 @@ def login():
                 session.clear()  # a fresh session: nothing from before the login survives
                 login_user(user)
                 security_log.event(security_log.LOGIN_SUCCEEDED, email=user.email)
-                return redirect(target)
+                return redirect(safe_next(wanted or home_url(user)))
     elif request.method == "POST":
         status = 400
     response = make_response(render_template(

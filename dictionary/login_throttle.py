@@ -23,7 +23,7 @@ from flask import current_app, request
 from sqlalchemy import DateTime, case, delete, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from .auth import normalize_email
+from .auth import normalize_login
 from .db import INSERTS
 from .models import LoginThrottle, utcnow
 
@@ -53,7 +53,7 @@ def _keys(email: str, address: str) -> list[tuple[str, int]]:
     """(key, limit), the address key first: a guess refused for the address counts nowhere."""
     cfg = current_app.config
     return [(f"ip:{address}"[:300], cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
-            (f"pair:{address}|{normalize_email(email)}"[:300], cfg["LOGIN_MAX_FAILURES"])]
+            (f"pair:{address}|{normalize_login(email)}"[:300], cfg["LOGIN_MAX_FAILURES"])]
 
 
 def upsert_statement(dialect: str, key: str, limit: int, now: dt.datetime, *, base: float,

@@ -42,6 +42,10 @@ STATUSES = (DRAFT, IN_REVIEW, PUBLISHED, DELETED)
 # Roles, weakest first: each role may do everything the roles before it may.
 CONTRIBUTOR, EDITOR, REVIEWER, ADMIN = "contributor", "editor", "reviewer", "admin"
 ROLES = (CONTRIBUTOR, EDITOR, REVIEWER, ADMIN)
+# Accounts of the learning system (``lessons``): outside the curators' ladder, so neither
+# may do anything a curator role allows (a learner never reaches /admin).
+LEARNER, TRAINER = "learner", "trainer"
+ACCOUNT_ROLES = ROLES + (LEARNER, TRAINER)
 
 # How the headword is written: the starter data is a linguist's phonetic transcription,
 # not the practical (Vietnamese-letter) orthography that users type.
@@ -205,7 +209,9 @@ class Revision(Base):
 
 
 class User(Base):
-    """A person who curates: contributor, editor, reviewer or admin (see ``ROLES``).
+    """A person who curates (contributor, editor, reviewer or admin: ``ROLES``), learns or
+    trains (``LEARNER``, ``TRAINER``). ``email`` is the login: an e-mail address, or for
+    learners a phone number in international form (``+84905123456``, ``auth.normalize_login``).
 
     ``session_token`` is what the login cookie names (Flask-Login's user id): rotating it on
     logout or password change ends every session of the account, even a copied cookie."""

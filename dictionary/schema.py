@@ -43,11 +43,12 @@ class SchemaError(Exception):
 
 
 def target_metadata() -> MetaData:
-    """Every table of the code. A model module that is not imported here is invisible to
-    Alembic: its table would be missing from new databases and dropped by autogenerate."""
-    from . import models
-    from .curation import import_jobs  # noqa: F401  (import_jobs defines ImportJob)
+    """Every table of the code. A model module that ``import_models`` (in the composition
+    root) does not import is invisible to Alembic: its table would be missing from new
+    databases and dropped by autogenerate."""
+    from . import import_models, models
 
+    import_models()
     return models.Base.metadata
 
 

@@ -14,7 +14,9 @@ change.
 - ``entry_deleted``: sender the ``Entry`` (soft-deleted: the row stays); ``session``, ``user``.
 - ``entries_merged``: sender the ``Entry`` kept; ``session``, ``merged`` (the entries merged
   into it, now deleted, each after its own ``entry_deleted``), ``senses`` (a dict: id of each
-  sense that moved → the entry it came from), ``user``.
+  sense that moved → the entry it came from), ``refs`` (a dict: public id of each sense and
+  example of the merged entries that moved or was folded into a kept one → its public id now,
+  see ``sense_ids``), ``user``.
 - ``batch_reverted``: sender the batch id; ``session``, ``public_ids`` (the entries the
   revert changed or deleted; each also had its ``entry_saved``/``entry_deleted``), ``user``.
 """

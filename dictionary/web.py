@@ -95,6 +95,27 @@ def switch_url(code: str) -> str:
     return url_for("dictionary.set_language", code=code, next=here)
 
 
+def account_link() -> tuple[str, str] | None:
+    """(url, label) of the signed-in user's own area for the menu: curation for curators,
+    the page a feature package registered for the other roles (``app.extensions["role_home"]``:
+    role → (endpoint, label), e.g. the learner's lessons), None when logged out."""
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return None
+    home = current_app.extensions.get("role_home", {}).get(current_user.role)
+    if home:
+        return url_for(home[0]), str(home[1])
+    return url_for("admin.dashboard"), _("Curation")
+
+
+def extra_menu() -> list[tuple[str, str, str]]:
+    """(url, label, blueprint) of the pages feature packages add to the main menu for
+    everyone (``app.extensions["menu"]``: (endpoint, label) pairs)."""
+    return [(url_for(endpoint), str(label), endpoint.partition(".")[0])
+            for endpoint, label in current_app.extensions.get("menu", ())]
+
+
 def safe_next(target: str | None) -> str:
     """Only a path on this site: never an open redirect."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):

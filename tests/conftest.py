@@ -55,6 +55,12 @@ def load_bundled(app) -> None:
         index_service().rebuild()
 
 
+def load_courses(app) -> None:
+    """The bundled courses (``data/lessons/``), as ``make run`` imports them."""
+    result = app.test_cli_runner().invoke(args=["lessons", "import"])
+    assert result.exit_code == 0, result.output
+
+
 def make_data_dir(tmp_path: Path) -> Path:
     """The real data/ catalog plus one synthetic source, ``nhomthu``, under ``tmp_path``."""
     d = tmp_path / "data"

@@ -105,6 +105,10 @@ def test_a_merge_says_which_sense_stands_for_which(db):
     assert merged["merged"] == [other] and merged["user"] is reviewer
     assert merged["senses"] == {same.id: keep.senses[0].id, moved.id: moved.id}
     assert moved.entry is keep
+    # The same by public sense ids: the folded sense stands at keep's first, the moved one
+    # became keep's second.
+    assert merged["refs"] == {f"{other.public_id}/1": f"{keep.public_id}/1",
+                              f"{other.public_id}/2": f"{keep.public_id}/2"}
 
 
 def test_imports_and_reverted_imports_are_announced(tmp_path, data_dir):

@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 from .. import security_log
 from ..auth import MIN_PASSWORD, AccountError, create_user, set_password, user_by_email
 from ..db import get_db
-from ..models import ROLES
+from ..models import ACCOUNT_ROLES
 from ..schema import init_db
 
 # The policy (dictionary.auth) in the prompt, so nobody types a password twice in vain.
@@ -25,7 +25,7 @@ PASSWORD_PROMPT = (f"Password (at least {MIN_PASSWORD} characters, not a common 
 @click.command("create-user")
 @with_appcontext
 @click.argument("email")
-@click.option("--role", required=True, type=click.Choice(ROLES),
+@click.option("--role", required=True, type=click.Choice(ACCOUNT_ROLES),
               help="contributor, editor, reviewer or admin.")
 @click.option("--name", default="", help="The person's name, shown in the history.")
 @click.password_option(prompt=PASSWORD_PROMPT, confirmation_prompt="Repeat the password",

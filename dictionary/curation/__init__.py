@@ -13,12 +13,23 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth import has_role, login_manager
-from ..models import ADMIN, CONTRIBUTOR, DELETED, DRAFT, EDITOR, IN_REVIEW, PUBLISHED, REVIEWER
+from ..models import (
+    ADMIN,
+    CONTRIBUTOR,
+    DELETED,
+    DRAFT,
+    EDITOR,
+    IN_REVIEW,
+    LEARNER,
+    PUBLISHED,
+    REVIEWER,
+    TRAINER,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 ROLE_LABELS = {CONTRIBUTOR: _l("contributor"), EDITOR: _l("editor"), REVIEWER: _l("reviewer"),
-               ADMIN: _l("administrator")}
+               ADMIN: _l("administrator"), LEARNER: _l("learner"), TRAINER: _l("trainer")}
 STATUS_LABELS = {DRAFT: _l("draft"), IN_REVIEW: _l("in review"), PUBLISHED: _l("published"),
                  DELETED: _l("deleted")}
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, selectinload
 from search_index import normalize
 from search_index.rules import Rules
 
-from .. import signals
+from .. import sense_ids, signals
 from ..alphabet import outside_alphabet
 from ..models import DELETED, Entry, Language, Sense, Source, Variant, ZeroResultQuery
 from ..revisions import record
@@ -272,23 +272,32 @@ def merge_entries(session: Session, keep: Entry, others: Sequence[Entry], *,
                                                     for v in keep.variants}
     position = max((s.position for s in keep.senses), default=-1) + 1
     sense_map: dict[int, int] = {}
+    refs: dict[str, str] = {}  # old public sense/example id → where it now is (sense_ids)
     for other in others:
         for sense in list(other.senses):
+            old_ref = sense_ids.sense_id(other.public_id, sense.position)
             target = senses.get(_sense_key(sense))
             if target is None:
                 sense_map[sense.id] = sense.id
+                for example in sense.examples:
+                    refs[sense_ids.example_id(other.public_id, sense.position, example.position)] \
+                        = sense_ids.example_id(keep.public_id, position, example.position)
                 sense.entry = keep
                 sense.position = position
+                refs[old_ref] = sense_ids.sense_id(keep.public_id, position)
                 position += 1
                 senses[_sense_key(sense)] = sense
                 report.senses += 1
                 continue
             sense_map[sense.id] = target.id  # the same meaning: the kept sense stands for it
+            refs[old_ref] = sense_ids.sense_id(keep.public_id, target.position)
             texts = {normalize.exact_key(x.text) for x in target.examples}
             next_example = max((x.position for x in target.examples), default=-1) + 1
             for example in list(sense.examples):
                 if normalize.exact_key(example.text) not in texts:
                     texts.add(normalize.exact_key(example.text))
+                    refs[sense_ids.example_id(other.public_id, sense.position, example.position)] \
+                        = sense_ids.example_id(keep.public_id, target.position, next_example)
                     example.sense = target
                     example.position = next_example
                     next_example += 1
@@ -305,5 +314,6 @@ def merge_entries(session: Session, keep: Entry, others: Sequence[Entry], *,
         record(session, other, DELETED, user=user, comment=f"merged into {keep.public_id}")
     record(session, keep, "updated", user=user,
            comment=f"merged {', '.join(report.merged)} into this entry")
-    signals.entries_merged.send(keep, session=session, merged=others, senses=sense_map, user=user)
+    signals.entries_merged.send(keep, session=session, merged=others, senses=sense_map, refs=refs,
+                               user=user)
     return report

@@ -38,8 +38,10 @@ from ..db import session
 from ..i18n import COOKIE
 from ..models import CONTRIBUTOR, PHONETIC, PUBLISHED, Entry, Sense
 from ..web import (
+    account_link,
     asset_url,
     error_page,
+    extra_menu,
     lang_name,
     language_rules,
     languages,
@@ -76,6 +78,8 @@ def _page_globals() -> dict:
         "asset_url": asset_url,
         "license_url": license_url,
         "PHONETIC": PHONETIC,
+        "account_link": account_link,
+        "extra_menu": extra_menu,
     }
 
 

@@ -10,7 +10,7 @@ belong to the entry forms (endpoints ``admin.entry``/``admin.entry_view`` and
 """
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -54,8 +54,11 @@ def new_entry_url(lang: str | None, **prefill: str) -> str:
 
 @bp.context_processor
 def _quality_helpers() -> dict:
+    # Feature packages add their own lists (``app.extensions["quality_tabs"]``: the lessons'
+    # most-failed senses), shown with the same tabs.
+    tabs = TABS + list(current_app.extensions.get("quality_tabs", ()))
     return {"entry_admin_url": entry_admin_url, "new_entry_url": new_entry_url,
-            "code_points": code_points, "quality_tabs": TABS}
+            "code_points": code_points, "quality_tabs": tabs}
 
 
 # ---- request arguments ----------------------------------------------------------------------

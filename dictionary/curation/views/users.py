@@ -34,18 +34,18 @@ from ...auth import (
     AccountError,
     create_user,
     end_sessions,
-    normalize_email,
+    normalize_login,
     role_required,
     set_password,
 )
 from ...auth_views import new_password_error
 from ...db import session
-from ...models import ADMIN, ROLES, User
+from ...models import ACCOUNT_ROLES, ADMIN, User
 from .. import ROLE_LABELS, bp
 
 
 def _role_choices() -> list[SelectChoice]:
-    return [SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
+    return [SelectChoice(role, ROLE_LABELS[role]) for role in ACCOUNT_ROLES]
 
 
 def _check_password(password: str, email: str) -> None:
@@ -66,10 +66,10 @@ class CreateUserForm(FlaskForm, PasswordFields):
     email = EmailField(_l("E-mail"), validators=[
         DataRequired(_l("Enter the e-mail address.")), Length(max=254, message=_l("Too long."))])
     name = StringField(_l("Name"), validators=[Length(max=120, message=_l("Too long."))])
-    role = SelectField(_l("Role"), choices=_role_choices, default=ROLES[0])
+    role = SelectField(_l("Role"), choices=_role_choices, default=ACCOUNT_ROLES[0])
 
     def validate_email(self, field) -> None:
-        email = normalize_email(field.data or "")
+        email = normalize_login(field.data or "")
         if "@" not in email or any(c.isspace() for c in email) or email.startswith("@") \
                 or email.endswith("@"):
             raise ValidationError(_("This is not an e-mail address."))

@@ -33,7 +33,7 @@ import fsrs  # noqa: E402
 
 from lessons.clock import day_start, local_day  # noqa: E402
 from lessons.models import LESSON, PRODUCTION, RECOGNITION, SCHEDULED, TIMEZONE  # noqa: E402
-from lessons.review import DEFAULT_LIMITS, is_due  # noqa: E402
+from lessons.review import DEFAULT_LIMITS, Limits, is_due  # noqa: E402
 from lessons.scheduling import make_scheduler, review, to_card  # noqa: E402
 from lessons.stats import KNOWN_STABILITY  # noqa: E402
 
@@ -135,17 +135,20 @@ def simulate_learner(learner_id: int, rng: random.Random, *, days: int, schedule
     return run
 
 
-def simulate(learners: int, days: int, seed: int, retention: float = 0.9) -> list[LearnerRun]:
+def simulate(learners: int, days: int, seed: int, retention: float = 0.9,
+             limits: Limits = DEFAULT_LIMITS) -> list[LearnerRun]:
     scheduler = make_scheduler(desired_retention=retention)
-    return [simulate_learner(i + 1, random.Random(f"{seed}:{i}"), days=days, scheduler=scheduler)
+    return [simulate_learner(i + 1, random.Random(f"{seed}:{i}"), days=days, scheduler=scheduler,
+                             new_per_day=limits.new_per_day,
+                             reviews_per_day=limits.reviews_per_day)
             for i in range(learners)]
 
 
-def report(runs: list[LearnerRun]) -> str:
+def report(runs: list[LearnerRun], limits: Limits = DEFAULT_LIMITS) -> str:
     days = len(runs[0].days)
-    lines = [f"Simulated cohort: {len(runs)} learners × {days} days; defaults "
-             f"{DEFAULT_LIMITS.new_per_day} new senses/day (R + P cards), "
-             f"{DEFAULT_LIMITS.reviews_per_day} reviews/day cap, {SECONDS_PER_ANSWER} s/answer",
+    lines = [f"Simulated cohort: {len(runs)} learners × {days} days; "
+             f"{limits.new_per_day} new senses/day (R + P cards), "
+             f"{limits.reviews_per_day} reviews/day cap, {SECONDS_PER_ANSWER} s/answer",
              "",
              f"{'week':>4} {'reviews/day':>11} {'peak':>5} {'review min/day':>14} "
              f"{'peak':>5} {'all min/day':>11} {'peak':>5} {'recall':>6} {'known (mean)':>12} "
@@ -195,8 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=56)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--retention", type=float, default=0.9)
+    parser.add_argument("--new-per-day", type=int, default=DEFAULT_LIMITS.new_per_day)
+    parser.add_argument("--reviews-per-day", type=int, default=DEFAULT_LIMITS.reviews_per_day)
     args = parser.parse_args(argv)
-    print(report(simulate(args.learners, args.days, args.seed, args.retention)))
+    limits = Limits(args.new_per_day, args.reviews_per_day)
+    print(report(simulate(args.learners, args.days, args.seed, args.retention, limits), limits))
     return 0
 
 

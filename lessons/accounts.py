@@ -88,7 +88,7 @@ def cohort_by_code(session: Session, typed: str) -> Cohort:
 # ---- cohorts and trainers -------------------------------------------------------------------
 def create_cohort(session: Session, *, name: str, course: Course, trainers: Iterable[User],
                   starts_on: dt.date, target_known: int = 300, target_weeks: int = 8,
-                  new_per_day: int = 8, reviews_per_day: int = 120,
+                  new_per_day: int = 8, reviews_per_day: int = 75,
                   desired_retention: float = 0.9) -> Cohort:
     """A new cohort with a fresh join code, run by ``trainers`` (trainer or admin accounts)."""
     name = (name or "").strip()

@@ -43,7 +43,7 @@ class Limits(NamedTuple):
     reviews_per_day: int  # scheduled reviews
 
 
-DEFAULT_LIMITS = Limits(new_per_day=8, reviews_per_day=120)
+DEFAULT_LIMITS = Limits(new_per_day=8, reviews_per_day=75)  # see Cohort.reviews_per_day
 
 
 def cohort_of(session: Session, learner_id: int) -> Cohort | None:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import uuid
 
 from flask import abort, current_app, redirect, render_template, request, url_for
-from flask_login import current_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from dictionary.db import session
 
@@ -73,11 +73,20 @@ def _answer(learner, data: dict, *, purpose: str, course_id: int | None):
     ex = exercises.build(s, view, data["t"], data["s"])
     grade, answer = _grade(ex, view)
     elapsed = int(max(0.0, now().timestamp() - float(data["at"])) * 1000)
-    recorded = review.record_answer(
-        s, learner, log_id=data["u"], sense_ref=ex.ref, kind=ex.kind, rating=grade.rating,
-        purpose=purpose, exercise=ex.type, answer=answer, match=grade.match, at=now(),
-        duration_ms=min(elapsed, 120_000), course_id=course_id)
-    s.commit()
+    def record():
+        return review.record_answer(
+            s, learner, log_id=data["u"], sense_ref=ex.ref, kind=ex.kind, rating=grade.rating,
+            purpose=purpose, exercise=ex.type, answer=answer, match=grade.match, at=now(),
+            duration_ms=min(elapsed, 120_000), course_id=course_id)
+
+    try:
+        recorded = record()
+        s.commit()
+    except review.AnswerError:
+        abort(400)
+    except IntegrityError:  # the same post twice at once: the other one recorded it
+        s.rollback()
+        recorded = record()
     return ex, view, grade, answer, recorded
 
 
@@ -157,12 +166,19 @@ def lesson_step(lesson_id: int, step: int):
     ex = exercises.build(s, view, kind, seed)
     if ex.type == exercises.INTRO:
         return _page("lessons/intro.html", learner=learner, exercise=ex, view=view,
-                     progress=progress, lesson=lesson,
+                     progress=progress, lesson=lesson, dialogue=_dialogue(lesson) if step == 0 else [],
                      next_url=url_for("lessons.lesson_step", lesson_id=lesson.id, step=step + 1))
     return _page("lessons/exercise.html", learner=learner, exercise=ex, view=view,
                  progress=progress, lesson=lesson, mode="lesson",
                  token=_token(learner.id, ex, seed, ref, x=lesson.id, n=step),
                  action=url_for("lessons.lesson_step", lesson_id=lesson.id, step=step))
+
+
+def _dialogue(lesson: Lesson) -> list[tuple[str, content.ExampleView]]:
+    """The lesson's dialogue, shown before its first word: (speaker, example) per line, read
+    from the dictionary (a line whose example left the public lexicon is left out)."""
+    found = content.example_views(session(), [line.ref for line in lesson.dialogue])
+    return [(line.speaker, found[line.ref]) for line in lesson.dialogue if line.ref in found]
 
 
 def _finish(learner, lesson: Lesson) -> None:

@@ -43,7 +43,7 @@ class CohortForm(FlaskForm):
         InputRequired(), NumberRange(1, 104)])
     new_per_day = IntegerField(_l("New words a day"), default=8, validators=[
         InputRequired(), NumberRange(1, 50)])
-    reviews_per_day = IntegerField(_l("Reviews a day at most"), default=120, validators=[
+    reviews_per_day = IntegerField(_l("Reviews a day at most"), default=75, validators=[
         InputRequired(), NumberRange(10, 1000)])
     desired_retention = FloatField(_l("Desired retention (0.70–0.97)"), default=0.9,
                                    validators=[InputRequired(), NumberRange(0.7, 0.97)])

@@ -55,7 +55,7 @@ def test_join_codes_are_random_unique_and_unambiguous(s):
     assert not set("0O1IL") & set(JOIN_ALPHABET)
     first = s.scalar(select(Cohort).where(Cohort.join_code == codes[0]))
     assert [t.user_id for t in first.trainers] == [trainer.id]
-    assert (first.target_known, first.target_weeks, first.reviews_per_day) == (300, 8, 120)
+    assert (first.target_known, first.target_weeks, first.reviews_per_day) == (300, 8, 75)
 
 
 def test_only_trainers_and_admins_run_cohorts(s):

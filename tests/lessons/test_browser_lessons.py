@@ -75,7 +75,8 @@ def course_app(bundled_copy, tmp_path):
     items = ", ".join(f'"{r}"' for r in refs + [f"{refs[0]}/1"])
     (folder / "unit-01.toml").write_text(
         f'key = "u1"\ntitle = "Phần thử"\n\n[[lesson]]\nkey = "l1"\ntitle = "Bài thử"\n'
-        f'items = [{items}]\n', encoding="utf-8")
+        f'items = [{items}]\n\n[[lesson.dialogue]]\nspeaker = "Cán bộ"\nref = "{refs[0]}/1"\n',
+        encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["lessons", "import", str(folder)])
     assert result.exit_code == 0, result.output
     with app.app_context(), get_db().transaction() as s:
@@ -174,6 +175,7 @@ def test_join_place_learn_review_and_the_trainer_sees_it(browser, course_app, tm
             # The lesson: every exercise type.
             page.goto(url + "/lessons/")
             page.get_by_role("link", name="Bài thử").first.click()
+            assert "Cán bộ:" in page.content() and "zŏxo ba lemu kiro" in page.content()
             seen, n = [], 0
             while "/done" not in page.url:
                 n += 1

@@ -122,7 +122,7 @@ def test_practice_never_changes_the_schedule(s):
 
 def test_limits_and_scheduler_come_from_the_cohort(s):
     me, alone = learner(s), learner(s, "l2")
-    assert review.limits(s, alone) == review.Limits(8, 120)
+    assert review.limits(s, alone) == review.Limits(8, 75)
     assert review.scheduler_for(s, alone).desired_retention == 0.9
     group = cohort(s, me, new_per_day=5, reviews_per_day=3, desired_retention=0.85)
     assert review.limits(s, me) == review.Limits(5, 3)

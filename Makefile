@@ -24,7 +24,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 run: $(VENV)/.installed translations
 	$(FLASK) setup
-	$(FLASK) lessons import
+	$(FLASK) lessons import --quiet
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	$(VENV)/bin/waitress-serve --listen=$(HOST):$(PORT) --threads=$(THREADS) --max-request-body-size=$(MAX_REQUEST_BODY) --call dictionary:create_app
 

@@ -90,7 +90,8 @@ def check_command(folders: tuple[Path, ...]) -> None:
 @lessons_cli.command("import")
 @FOLDERS
 @click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
-def import_command(folders: tuple[Path, ...], dry_run: bool) -> None:
+@click.option("--quiet", is_flag=True, help="One line per course, not each change.")
+def import_command(folders: tuple[Path, ...], dry_run: bool, quiet: bool) -> None:
     """Import course folders (default: all under data/lessons/), all or nothing. Importing
     unchanged files changes nothing; units, lessons and items are matched by key, so
     learners keep their progress when they are reordered or retitled."""
@@ -108,7 +109,7 @@ def import_command(folders: tuple[Path, ...], dry_run: bool) -> None:
         _fail(exc.errors, "nothing was imported.")
     for report in reports:
         click.echo(("Dry run, nothing changed: " if dry_run else "") + report.summary())
-        for change in report.changes:
+        for change in () if quiet else report.changes:
             click.echo(f"  {change}")
 
 

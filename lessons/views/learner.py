@@ -20,8 +20,8 @@ from dictionary.db import session
 from dictionary.models import ADMIN, LEARNER, TRAINER
 
 from .. import bp, content, exercises, grading, placement, review
-from ..clock import now
-from ..models import Course, Lesson, LessonDone, Learner, PlacementResult, Unit
+from ..clock import local_day, now
+from ..models import Course, DailyStat, Lesson, LessonDone, Learner, PlacementResult, Unit
 from .access import learner_required
 
 PLACEMENT_MAX_AGE = 3600
@@ -63,13 +63,15 @@ def home():
                         if not lesson.retired and lesson.id not in done
                         and (start_pos is None or u.position >= start_pos)), None)
     limits = review.limits(s, learner)
+    today = s.get(DailyStat, (learner.id, local_day(at, learner.timezone)))
     return render_template(
         "lessons/home.html", learner=learner, course=learner.course, units=units, done=done,
         next_lesson=next_lesson, placed=placed,
         due=len(review.due_states(s, learner, at, limits.reviews_per_day)),
         new_today=review.new_today(s, learner, at), limits=limits,
         streak=review.streak(s, learner, at), known=len(review.known_refs(s, learner.id)),
-        forecast=review.forecast(s, learner, at))
+        forecast=review.forecast(s, learner, at),
+        minutes_today=round((today.milliseconds if today else 0) / 60000))
 
 
 class StartForm(FlaskForm):

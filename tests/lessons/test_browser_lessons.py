@@ -89,6 +89,13 @@ def course_app(bundled_copy, tmp_path):
     return app
 
 
+def go(page, locator) -> None:
+    """Click what leads to another page and wait for that page (a slow server must not let the
+    next check read the page before)."""
+    with page.expect_navigation():
+        locator.click()
+
+
 def answer_of(app, page) -> tuple[str, str]:
     """(exercise type, right answer) of the exercise on ``page``, from its signed token."""
     from lessons.views.study import _signer
@@ -113,16 +120,16 @@ def answer(app, page, shots: Path, n: int) -> str:
         else:
             box.fill(right)
         assert box.input_value() == right
-        page.get_by_role("button", name="Check").click()
+        go(page, page.get_by_role("button", name="Check"))
     elif kind == "word_bank":
         for word in exercises.tiles(right):
             page.locator(f"button[data-word='{word}']").click()
-        page.get_by_role("button", name="Check").click()
+        go(page, page.get_by_role("button", name="Check"))
     else:
         if kind == "audio_pick_gloss":
             audio = page.locator("audio")
             assert audio.get_attribute("preload") == "none"
-        page.get_by_role("button", name=right, exact=True).click()
+        go(page, page.get_by_role("button", name=right, exact=True))
     assert page.get_by_role("heading", name="Correct!").is_visible(), page.content()
     return kind
 
@@ -139,7 +146,7 @@ def test_join_place_learn_review_and_the_trainer_sees_it(browser, course_app, tm
             trainer.goto(url + "/login?lang=en")
             trainer.get_by_label("E-mail or phone number").fill("trainer@example.test")
             trainer.get_by_label("Password").fill(PASSWORD)
-            trainer.get_by_role("button", name="Log in").click()
+            go(trainer, trainer.get_by_role("button", name="Log in"))
             cohort_url = f"{url}/lessons/cohorts/{app.config['TEST_COHORT']}"
             trainer.goto(cohort_url)
             charts_before = trainer.locator("svg").evaluate_all("e => e.map(x => x.outerHTML)")
@@ -152,29 +159,29 @@ def test_join_place_learn_review_and_the_trainer_sees_it(browser, course_app, tm
             page.get_by_label("Office or agency").fill("UBND xã thử")
             page.get_by_label("Password", exact=True).fill(PASSWORD)
             page.get_by_label("Password again").fill(PASSWORD)
-            page.get_by_role("button", name="Join").click()
+            go(page, page.get_by_role("button", name="Join"))
             assert page.url.endswith("/lessons/")
             page.screenshot(path=str(shots / "home.png"), full_page=True)
             assert "Khoá thử nghiệm" in page.content()
 
             # The placement test: claim two words, confirm one.
-            page.get_by_role("link", name="Placement test").click()
+            go(page, page.get_by_role("link", name="Placement test"))
             boxes = page.locator("input[type=checkbox]")
             assert boxes.count() == len(WORDS)
             boxes.nth(0).check()
             boxes.nth(1).check()
-            page.get_by_role("button", name="Next").click()
+            go(page, page.get_by_role("button", name="Next"))
             page.screenshot(path=str(shots / "placement.png"), full_page=True)
             first = page.locator("fieldset").nth(0)
             legend = first.locator("legend").inner_text()
             gloss = next(g for h, g, _, _ in WORDS if h == legend)
             first.get_by_label(gloss, exact=True).check()
-            page.get_by_role("button", name="Finish the test").click()
+            go(page, page.get_by_role("button", name="Finish the test"))
             assert "1 of 2 words confirmed" in page.content()
 
             # The lesson: every exercise type.
             page.goto(url + "/lessons/")
-            page.get_by_role("link", name="Bài thử").first.click()
+            go(page, page.get_by_role("link", name="Bài thử").first)
             assert "Cán bộ:" in page.content() and "zŏxo ba lemu kiro" in page.content()
             seen, n = [], 0
             while "/done" not in page.url:
@@ -184,7 +191,7 @@ def test_join_place_learn_review_and_the_trainer_sees_it(browser, course_app, tm
                 else:
                     page.screenshot(path=str(shots / f"lesson-{n:02d}-intro.png"), full_page=True)
                     seen.append("intro")
-                page.get_by_role("link", name="Continue").click()
+                go(page, page.get_by_role("link", name="Continue"))
             assert set(seen) == {"intro", "pick_gloss", "pick_form", "type_form", "cloze",
                                  "word_bank", "audio_pick_gloss", "dictation"}
             assert "Lesson done" in page.content()
@@ -196,7 +203,7 @@ def test_join_place_learn_review_and_the_trainer_sees_it(browser, course_app, tm
             while page.locator("input[name=token]").count():
                 answer(app, page, shots, 100 + reviewed)
                 reviewed += 1
-                page.get_by_role("link", name="Continue").click()
+                go(page, page.get_by_role("link", name="Continue"))
             assert reviewed >= 1 and "No more reviews for now" in page.content()
             page.screenshot(path=str(shots / "review-done.png"), full_page=True)
             assert errors == []

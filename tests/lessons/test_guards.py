@@ -14,7 +14,7 @@ from dictionary.auth import create_user
 from dictionary.db import get_db
 from dictionary.models import Entry
 from lessons.clock import now
-from lessons.models import Learner, ReviewLog
+from lessons.models import Learner, ReviewLog, ReviewState
 
 PUBLIC = {"lessons.home", "lessons.join", "lessons.recording"}
 
@@ -49,6 +49,9 @@ def test_the_senses_learners_fail_most_are_a_quality_list(bundled_copy):
                 s.add(ReviewLog(id=f"00000000-0000-4000-8000-{n:06d}{rating:02d}{len(s.new):04d}",
                                 learner_id=learner.id, sense_ref="hre-000005/1", kind="R",
                                 rating=rating, reviewed_at=now() - dt.timedelta(days=1)))
+        # For one learner the sense became a leech.
+        s.add(ReviewState(learner_id=learners[0].id, sense_ref="hre-000005/1", kind="R",
+                          card_id=1, state=3, due=now(), lapses=8, leech=True))
     client = app.test_client()
     client.set_cookie("ui_lang", "en")
     assert login(client, "editor@example.test").status_code == 302
@@ -56,8 +59,9 @@ def test_the_senses_learners_fail_most_are_a_quality_list(bundled_copy):
     assert "/admin/quality/learners" in quality  # the tab is there
     page = client.get("/admin/quality/learners").get_data(as_text=True)
     assert "hre-000005/1" in page and headword in page
-    # 6 wrong answers out of 9, by 3 learners.
-    assert '<td class="num">6</td><td class="num">9</td><td class="num">3</td>' in page
+    # 6 wrong answers out of 9, by 3 learners, a leech for 1.
+    assert '<td class="num">6</td><td class="num">9</td><td class="num">3</td>' \
+        '<td class="num">1</td>' in page
     learner = app.test_client()
     assert login(learner, "hoc0@example.test").status_code == 302
     assert learner.get("/admin/quality/learners").status_code == 403

@@ -14,8 +14,9 @@ spares a table lookup per answer.
 
 Definitions (``../shared/research/learning.md`` §5):
 - known: a recognition or listening card with stability ≥ 21 days whose last answer passed
-  (rating ≥ 2), of a sense still in the lexicon (not retired); a sense counts once whichever
-  kinds are known — the count ``stats.known_count`` gives the learner's own page;
+  (rating ≥ 2), or one the placement test verified, of a sense still in the lexicon (not
+  retired) — ``stats.known_condition``, the one definition; a sense counts once whichever
+  kinds are known, as ``stats.known_count`` counts for the learner's own page;
 - active day: a ``DailyStat`` row exists (``stats.count_answer`` writes one for every
   answer, whatever its purpose); "reviews" are scheduled reviews (``DailyStat.reviews``);
 - true retention: the share of passed answers among scheduled reviews of mature cards
@@ -44,9 +45,7 @@ from dictionary.models import User
 from .clock import day_start, local_day
 from .models import (
     LESSON,
-    LISTENING,
     PRACTICE,
-    RECOGNITION,
     SCHEDULED,
     TIMEZONE,
     Cohort,
@@ -56,8 +55,8 @@ from .models import (
     ReviewLog,
     ReviewState,
 )
+from .stats import KNOWN_STABILITY, known_condition
 
-KNOWN_STABILITY = 21.0  # days: Anki's "mature"
 PASSED = 2  # fsrs.Rating.Hard or better
 RETENTION_DAYS = 30
 WEEK_DAYS = 7
@@ -196,10 +195,7 @@ def _members(cohort: Cohort):
 def known_counts(session: Session, learner_ids) -> dict[int, int]:
     """Known senses per learner (``learner_ids``: a list or a select of ids)."""
     query = (select(ReviewState.learner_id, func.count(ReviewState.sense_ref.distinct()))
-             .where(ReviewState.learner_id.in_(learner_ids),
-                    ReviewState.kind.in_((RECOGNITION, LISTENING)),
-                    ReviewState.stability >= KNOWN_STABILITY,
-                    ReviewState.last_rating >= PASSED, ReviewState.retired.is_(False))
+             .where(ReviewState.learner_id.in_(learner_ids), known_condition())
              .group_by(ReviewState.learner_id))
     return dict(session.execute(query).all())
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import and_, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from dictionary.db import dialect_insert
@@ -34,15 +34,25 @@ KNOWN_KINDS = (RECOGNITION, LISTENING)
 ANSWER_CAP_MS = 60_000
 
 
+EASY = 4  # the rating only the placement test gives (answers are graded Good at best)
+
+
+def known_condition():
+    """What makes a card a known word, as SQL: a recognition (or listening) card with a
+    stability of at least 21 days whose last review passed, or one the placement test
+    verified (rated Easy) and not reviewed since. Senses gone from the lexicon do not
+    count. The one definition for the learner's page and the trainers' dashboard."""
+    return and_(ReviewState.kind.in_(KNOWN_KINDS), ReviewState.retired.is_(False),
+                or_(and_(ReviewState.stability >= KNOWN_STABILITY, ReviewState.last_rating >= 2),
+                    ReviewState.last_rating == EASY))
+
+
 def _known_clause(learner_id: int):
-    return (ReviewState.learner_id == learner_id, ReviewState.kind.in_(KNOWN_KINDS),
-            ReviewState.stability >= KNOWN_STABILITY, ReviewState.last_rating >= 2,
-            ReviewState.retired.is_(False))
+    return (ReviewState.learner_id == learner_id, known_condition())
 
 
 def known_refs(session: Session, learner_id: int) -> set[str]:
-    """Senses the learner knows: a recognition (or listening) card with stability of at
-    least 21 days whose last review passed. Senses gone from the lexicon do not count."""
+    """Senses the learner knows (``known_condition``)."""
     return set(session.scalars(select(ReviewState.sense_ref).where(*_known_clause(learner_id))))
 
 

@@ -261,12 +261,23 @@ def test_daily_statistics_per_local_day(s):
     s.commit()
     first = s.get(DailyStat, (me.id, DAY0.date()))
     assert (first.reviews, first.correct, first.new_cards, first.practice,
-            first.milliseconds, first.known) == (0, 0, 2, 1, 65_000, 0)
+            first.milliseconds, first.known) == (0, 0, 2, 1, 65_000, 1)  # B: placement
     second = s.get(DailyStat, (me.id, day2.date()))
     assert (second.reviews, second.correct, second.new_cards) == (3, 2, 0)
     assert s.scalar(select(func.count()).select_from(DailyStat)) == 2
     stability = s.get(ReviewState, (me.id, A, "R")).stability
-    assert stability < 21 and second.known == 0
+    assert stability < 21 and second.known == 1  # only B, verified by the placement test
+
+
+def test_a_word_the_placement_test_verified_is_known_until_it_is_reviewed(s):
+    me = learner(s)
+    say(s, me, B, 4, DAY0, purpose=PLACEMENT)
+    s.commit()
+    assert review.known_refs(s, me.id) == {B}  # stability 8 days, but verified: known
+    due = s.get(ReviewState, (me.id, B, "R")).due
+    say(s, me, B, 1, due)  # forgotten at its first review: no longer known
+    s.commit()
+    assert review.known_refs(s, me.id) == set()
 
 
 def test_known_is_stored_with_the_day(s):

@@ -13,8 +13,9 @@ THREADS ?= 8
 # slightly-too-large one still gets the app's own "file too large" page. Raise both together.
 MAX_REQUEST_BODY ?= 25000000
 
-# PyICU has no wheels: it compiles against ICU. Chromium drives the browser tests.
-APT_RUN := libicu-dev pkg-config g++
+# PyICU has no wheels: it compiles against ICU. ffmpeg processes recordings; espeak-ng is the
+# offline voice for Vietnamese (never Hrê or Co). Chromium drives the browser tests.
+APT_RUN := libicu-dev pkg-config g++ ffmpeg espeak-ng
 APT_TEST := chromium
 
 PO_FILES := $(wildcard dictionary/translations/*/LC_MESSAGES/messages.po)
@@ -25,7 +26,8 @@ MO_FILES := $(PO_FILES:.po=.mo)
 run: $(VENV)/.installed translations
 	$(FLASK) setup
 	$(FLASK) lessons import --quiet
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl+C to stop), with the audio worker beside it"
+	trap 'kill 0' EXIT; $(FLASK) audio work & \
 	$(VENV)/bin/waitress-serve --listen=$(HOST):$(PORT) --threads=$(THREADS) --max-request-body-size=$(MAX_REQUEST_BODY) --call dictionary:create_app
 
 # One pytest worker per core (pytest-xdist); the browser tests share one worker, one after

@@ -55,6 +55,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.health)
     api.register_error_handlers(app)
 
+    from . import audio
+
+    audio.init_app(app)
+
     import lessons
 
     lessons.init_app(app)
@@ -66,5 +70,6 @@ def import_models() -> None:
     sees only those. The feature packages built on the dictionary are plugged in here, in the
     composition root, like their ``init_app``."""
     from . import models  # noqa: F401
+    from .audio import models as audio_models  # noqa: F401
     from .curation import import_jobs  # noqa: F401  (ImportJob)
     import lessons.models  # noqa: F401

@@ -70,6 +70,11 @@ def defaults(app: Flask) -> dict:
         # Licence of entries curators write without a published source; empty until the
         # project chooses one (no legal statement is invented here).
         "CURATED_LICENSE": "",
+        # Audio (``dictionary.audio``): run the worker's jobs right after the request that
+        # made them (tests, a laptop) instead of leaving them to `flask audio work`.
+        "AUDIO_SYNC": False,
+        # Engines for Vietnamese speech, tried in order (never for Hrê or Co).
+        "TTS_ENGINES": ["gtts", "espeak-ng"],
     }
 
 

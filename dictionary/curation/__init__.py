@@ -41,6 +41,7 @@ MENU = [
     ("admin.imports", _l("Import"), EDITOR),
     ("admin.export", _l("Export"), EDITOR),
     ("admin.quality", _l("Quality lists"), EDITOR),
+    ("audio_admin.index", _l("Audio"), CONTRIBUTOR),
     ("admin.users", _l("Users"), ADMIN),
 ]
 

@@ -32,7 +32,9 @@ from werkzeug.exceptions import NotFound
 
 from search_index import normalize
 
-from .. import search
+from .. import search, sense_ids
+from ..audio import consent as audio_consent
+from ..audio import glosses as audio_glosses
 from ..auth import has_role
 from ..db import session
 from ..i18n import COOKIE
@@ -143,6 +145,7 @@ def search_page():
         "dictionary/search.html",
         q=q, lang=lang, found=found,
         rows=[result_row(f, q) for f in found.results],
+        clips=audio_consent.playable(session(), [f.entry.public_id for f in found.results], "web"),
         typed_as=typed, typing_method=typing_method(q),
         more_url=None if more or not found.more else url_for(
             "dictionary.search_page", q=q, lang=lang, more="1"),
@@ -177,8 +180,13 @@ def entry(public_id: str):
     for other in related_by_concept(e):
         group = groups.setdefault(other.language.code, {"language": other.language, "items": []})
         group["items"].append({"entry": other, "glosses": _pivot_glosses(other, concepts)})
+    targets = [e.public_id] + [sense_ids.example_id(e.public_id, s.position, x.position)
+                               for s in e.senses for x in s.examples]
+    clips = audio_consent.heard(session(), targets, "web")
+    speech = audio_glosses.clips_for(session(), e)
     response = current_app.make_response(render_template(
         "dictionary/entry.html", e=e, related=list(groups.values()), curator=curator,
+        clips=clips, speech=speech,
         licence_link=license_url(e.license or (e.source.license if e.source else None))))
     if curator:  # a curator's view (maybe of a draft) must not land in a shared cache
         response.headers["Cache-Control"] = "private, no-store"

@@ -4,14 +4,10 @@ exercise type (a synthetic course with examples and a synthetic recording, impor
 real importer), reviews four days later (the app's clock moved forward), and the trainer's
 chart changes.
 
-The recording is a generated sine tone, a clearly synthetic fixture: nobody's voice, and no
-machine voice reading Hrê. The synthetic words (``zŏxo``…) are test tokens, not Hrê."""
+The recording is a generated sine tone, a clearly synthetic fixture (nobody's voice, and no
+machine voice reading Hrê), taken through the real upload, worker and review. The synthetic words (``zŏxo``…) are test tokens, not Hrê."""
 from __future__ import annotations
 
-import math
-import re
-import struct
-import wave
 from pathlib import Path
 
 import pytest
@@ -21,10 +17,11 @@ from conftest import load_courses, serving
 from dictionary.auth import create_user
 from dictionary.curation import workflow
 from dictionary.db import get_db
-from dictionary.models import Entry, Language, Media, User
+from dictionary.models import Language, User
 from lessons import accounts, clock, content, exercises
 from lessons.models import Course, ReviewLog
 
+import make_recordings
 from test_browser import keep, phone_page
 
 PASSWORD = "correct horse battery"
@@ -32,15 +29,6 @@ WORDS = [("zŏxo", "nghĩa-thử một", "zŏxo ba lemu kiro", "câu-thử một
          ("zabi", "nghĩa-thử hai", None, None),
          ("zeku", "nghĩa-thử ba", None, None),
          ("zomu", "nghĩa-thử bốn", None, None)]
-
-
-def tone(path: Path) -> None:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(8000)
-        w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i / 8000 * 2 * math.pi * 440)))
-                               for i in range(4000)))
 
 
 @pytest.fixture
@@ -60,13 +48,9 @@ def course_app(bundled_copy, tmp_path):
             workflow.submit(s, admin, entry)
             workflow.publish(s, admin, entry)
             refs.append(f"{entry.public_id}/1")
-        media = Path(app.instance_path) / "media"
-        media.mkdir(exist_ok=True)
-        tone(media / "tone.wav")
-        first = refs[0].split("/")[0]
-        s.add(Media(entry=s.scalar(select(Entry).where(Entry.public_id == first)), kind="audio",
-                    path="tone.wav", speaker="synthetic test tone", consent=True,
-                    status="published"))
+    # A real recording of the first word: a synthetic tone uploaded, processed by the worker
+    # and approved by a reviewer, with consent for lessons.
+    make_recordings.published(app, refs[0].split("/")[0])
     folder = tmp_path / "thu-nghiem"
     folder.mkdir()
     (folder / "course.toml").write_text(

@@ -1,26 +1,24 @@
 """What a lesson shows of a sense (``lessons.content``) and the recordings it may play
 (``lessons.recordings``), on real SQLite files: views are read from the dictionary each time
-(a correction shows at once), only published entries and only approved, consented
-recordings reach a learner, and the recording route serves Range requests and refuses
-everything else with 404. Vernacular tokens are synthetic (``zơ̆tok``); the audio fixture is
-a synthetic sine tone made with ``wave``, not speech."""
+(a correction shows at once), and only published entries and reviewed recordings whose
+consent covers lessons reach a learner. Vernacular tokens are synthetic (``zơ̆tok``); the
+audio is a synthetic sine tone, not speech."""
 from __future__ import annotations
-
-import math
-import struct
-import wave
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from dictionary.curation import workflow
 from dictionary.db import get_db
-from dictionary.models import DRAFT, PUBLISHED, Entry, Language, Media, Sense, User
+from dictionary.audio.consent import withdraw
+from dictionary.audio.models import Recording
+from dictionary.models import DRAFT, Entry, Language, Sense, User
 from lessons import content
 from lessons.content import ExampleView, example_views, find_word, views
 from lessons.keyboard import letters, rules_for
-from lessons.recordings import approved_audio, media_root
+from lessons.recordings import approved_audio
+
+import make_recordings
 
 
 # ---- helpers shared with test_exercises / test_grading ----------------------------------------
@@ -51,30 +49,6 @@ def published(s, headword: str, senses: list[dict], variants=(), code: str = "hr
         workflow.publish(s, admin, entry)
     s.commit()
     return entry
-
-
-def tone_wav(path: Path, seconds: float = 0.25, rate: int = 8000) -> bytes:
-    """A synthetic 440 Hz sine tone (a test fixture, not a recording of anyone)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frames = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate)))
-                      for i in range(int(seconds * rate)))
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(frames)
-    return path.read_bytes()
-
-
-def add_audio(s, entry: Entry, name: str, *, consent=True, status=PUBLISHED,
-              kind="audio", write=True) -> Media:
-    if write:
-        tone_wav(media_root() / name)
-    media = Media(entry_id=entry.id, kind=kind, path=name, speaker="test speaker",
-                  consent=consent, status=status)
-    s.add(media)
-    s.commit()
-    return media
 
 
 # ---- views -----------------------------------------------------------------------------------
@@ -163,58 +137,26 @@ def test_keyboard_letters_come_from_the_orthography_files(app):
 
 
 # ---- recordings ------------------------------------------------------------------------------
-def test_only_approved_consented_published_audio_is_named(db):
-    entries = [published(db, f"zuxo{c}", [{"gloss_vi": f"nhà-thử {c}"}]) for c in "abcdefg"]
-    a, b, c, d, e, f, g = entries
-    ok = add_audio(db, a, "a.wav")
-    add_audio(db, a, "a2.wav")  # a second take: the first stays the one shown
-    add_audio(db, b, "b.wav", consent=False)
-    add_audio(db, c, "c.wav", status=DRAFT)
-    add_audio(db, d, "d.png", kind="image")
-    add_audio(db, e, "e.wav")
-    workflow.delete(db, person(db), e)  # an entry leaves the public lexicon
-    add_audio(db, g, "g.wav", write=False)  # approved, but its file is not there
-    db.commit()
-    got = approved_audio(db, [x.public_id for x in entries])
-    assert got == {a.public_id: f"/lessons/recording/{ok.id}"}
-    got = views(db, [f"{x.public_id}/1" for x in entries])
-    assert got[f"{a.public_id}/1"].audio_url == f"/lessons/recording/{ok.id}"
-    assert all(v.audio_url is None for r, v in got.items() if r != f"{a.public_id}/1")
-    assert approved_audio(db, []) == {}
-
-
-def test_the_recording_route_serves_ranges_and_refuses_the_rest(app, users):
+def test_only_published_clips_whose_consent_covers_lessons_are_heard(app, users):
+    """Real recordings (a synthetic tone through intake, the worker and a reviewer)."""
     with app.app_context(), get_db().Session() as s:
-        entry = published(s, "zuxo", [{"gloss_vi": "nhà-thử"}])
-        ok = add_audio(s, entry, "zuxo/tone.wav")
-        body = (media_root() / "zuxo/tone.wav").read_bytes()
-        refused = [add_audio(s, entry, "b.wav", consent=False).id,
-                   add_audio(s, entry, "c.wav", status=DRAFT).id,
-                   add_audio(s, entry, "d.wav", kind="image").id,
-                   add_audio(s, entry, "missing.wav", write=False).id]
-        # A path that leaves the media folder is refused even for an approved row.
-        tone_wav(Path(app.instance_path) / "outside.wav")
-        refused += [add_audio(s, entry, "../outside.wav", write=False).id,
-                    add_audio(s, entry, str(Path(app.instance_path) / "outside.wav"),
-                              write=False).id]
-        url = approved_audio(s, [entry.public_id])[entry.public_id]
-    client = app.test_client()
-
-    def get(path: str, **headers):
-        with client.get(path, headers=headers) as response:  # closes the file it streams
-            return response.status_code, response.get_data(), response.headers, response.mimetype
-
-    status, data, headers, mimetype = get(url)
-    assert status == 200 and data == body
-    assert mimetype.startswith("audio/") and headers["Accept-Ranges"] == "bytes"
-    status, data, headers, _ = get(url, Range="bytes=0-99")
-    assert status == 206 and data == body[:100]
-    assert headers["Content-Range"] == f"bytes 0-99/{len(body)}"
-    assert get(url, Range=f"bytes=44-{len(body) - 1}")[1] == body[44:]
-    for media_id in refused + [ok.id + 100]:
-        assert get(f"/lessons/recording/{media_id}")[0] == 404, media_id
-    # Unpublishing the entry withdraws its recording at once.
+        entries = [published(s, f"zuxo{c}", [{"gloss_vi": f"nhà-thử {c}"}]) for c in "abcde"]
+        ids = [e.public_id for e in entries]
+    a, b, c, d, e = ids
+    first = make_recordings.published(app, a)
+    make_recordings.published(app, a, make_recordings.tone_wav(hz=660))  # a second take
+    make_recordings.published(app, b, scopes=("web",))  # not for lessons
+    make_recordings.published(app, d)
+    make_recordings.published(app, e)
     with app.app_context(), get_db().Session() as s:
-        workflow.delete(s, person(s), s.get(Entry, entry.id))
+        make_recordings.pending(s, c)  # uploaded, not reviewed
+        workflow.delete(s, person(s), s.scalar(select(Entry).where(Entry.public_id == e)))
         s.commit()
-    assert get(url)[0] == 404
+        withdrawn = s.scalar(select(Recording).where(Recording.target == d))
+        withdraw(s, withdrawn.consent, "asked to", None)
+        s.commit()
+        assert approved_audio(s, ids) == {a: f"/audio/lessons/{first}.mp3"}
+        got = views(s, [f"{x}/1" for x in ids])
+        assert got[f"{a}/1"].audio_url == f"/audio/lessons/{first}.mp3"
+        assert all(v.audio_url is None for r, v in got.items() if r != f"{a}/1")
+        assert approved_audio(s, []) == {}

@@ -11,6 +11,7 @@ import json
 import random
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from dictionary.db import get_db
@@ -21,7 +22,8 @@ from lessons.keyboard import letters, rules_for
 from lessons.models import LISTENING, PRODUCTION, RECOGNITION
 from search_index import normalize
 
-from test_content import add_audio, published
+import make_recordings
+from test_content import published
 
 
 @pytest.fixture
@@ -128,7 +130,8 @@ def sample(db):
         ("Zơ̆tok bơ̆nxa zimla.", "gậy dài-thử"), ("ʼbăh ʼbăh", "không-thử")]}])
     for word, gloss in [("zupra", "mưa-thử"), ("zoŋat", "gió-thử"), ("zekka", "lửa-thử")]:
         published(db, word, [{"gloss_vi": gloss, "semantic_field": "F"}])
-    add_audio(db, entry, "zotok.wav")
+    # A real recording (a synthetic tone through upload, worker and review).
+    make_recordings.published(current_app._get_current_object(), entry.public_id)
     return views(db, [f"{entry.public_id}/1"])[f"{entry.public_id}/1"]
 
 

@@ -2,7 +2,7 @@
 
 A new route on ``lessons`` without ``learner_required``/``trainer_required`` (or on the
 curators' tab without ``role_required``) fails here, unless it is one of the pages meant for
-everyone: the landing page, joining with a code, and approved recordings."""
+everyone: the landing page and joining with a code."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,7 +16,7 @@ from dictionary.models import Entry
 from lessons.clock import now
 from lessons.models import Learner, ReviewLog, ReviewState
 
-PUBLIC = {"lessons.home", "lessons.join", "lessons.recording"}
+PUBLIC = {"lessons.home", "lessons.join"}
 
 
 def test_every_learning_route_is_guarded(app):

@@ -19,6 +19,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from dictionary.audio import tts
 from dictionary.db import session
 
 from .. import bp, content, exercises, grading, keyboard, review
@@ -28,6 +29,8 @@ from .access import learner_required
 from .learner import current_learner
 
 TOKEN_MAX_AGE = 6 * 3600  # an exercise left open longer is shown again, not graded
+# Exercises whose prompt is a Vietnamese gloss (the others show a Hrê/Co form or a sentence).
+VIETNAMESE_PROMPTS = {exercises.PICK_FORM, exercises.TYPE_FORM}
 
 
 def _signer() -> URLSafeTimedSerializer:
@@ -94,7 +97,25 @@ def _page(template: str, **context):
     learner = context["learner"]
     view = context.get("view")
     return render_template(template, letters=keyboard.letters(view.language) if view else [],
-                           course=learner.course, **context)
+                           course=learner.course, speech=_speech(context), **context)
+
+
+def _speech(context: dict) -> dict[str, tuple[str, bool]]:
+    """Vietnamese text on the page → (URL, machine voice) where speech is cached: the gloss a
+    question asks about, the glosses of a new word. Never a Hrê or Co form; never fetched
+    here (the audio worker fetches)."""
+    ex, view = context.get("exercise"), context.get("view")
+    texts = [ex.prompt] if ex is not None and ex.type in VIETNAMESE_PROMPTS else []
+    if view is not None and template_shows_glosses(context):
+        texts += list(view.glosses)
+    ready = tts.ready_clips(session(), [t for t in texts if t])
+    return {t: (tts.url_for_clip(c), c.engine in tts.MACHINE_VOICE_ENGINES)
+            for t, c in ready.items()}
+
+
+def template_shows_glosses(context: dict) -> bool:
+    ex = context.get("exercise")
+    return ex is not None and (ex.type == exercises.INTRO or "grade" in context)
 
 
 # ---- a lesson -------------------------------------------------------------------------------

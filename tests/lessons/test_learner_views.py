@@ -237,3 +237,25 @@ def test_a_learner_logs_in_with_a_phone_number_written_any_way(learning):
     response = login(client, "+84 905-123-456")
     assert response.status_code == 302 and response.location.endswith("/lessons/")
     assert "My lessons" in client.get("/lessons/").get_data(as_text=True)
+
+
+def test_vietnamese_glosses_are_spoken_where_speech_is_ready(learning):
+    """Speech made by the audio worker (espeak-ng here: no network) plays beside the gloss of
+    a new word; the Hrê form is never spoken."""
+    from dictionary.audio import jobs, tts
+
+    learning.config["TTS_ENGINES"] = ["espeak-ng"]
+    lesson = first_lesson(learning)
+    with learning.app_context(), get_db().Session() as s:
+        ref = s.get(Lesson, lesson.id).items[0].ref
+        first = content.views(s, [ref])[ref]
+        for gloss in first.glosses:
+            tts.request(s, gloss)
+        s.commit()
+    assert jobs.run_pending(learning) == len(first.glosses)
+    client = client_of(learning, "an@example.test")
+    intro = client.get(f"/lessons/lesson/{lesson.id}/0").get_data(as_text=True)
+    assert intro.count('src="/audio/tts/') == len(first.glosses) and "machine voice" in intro
+    with learning.app_context(), get_db().Session() as s:
+        keys = {c.key for c in s.scalars(select(tts.TtsClip))}
+    assert tts.clip_key(first.headword, False) not in keys

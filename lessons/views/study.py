@@ -237,21 +237,28 @@ def _card_page(learner, state: ReviewState, mode: str, seed: str):
                  action=url_for(f"lessons.{mode}"), state=state)
 
 
+def _card_answer(learner, mode: str, purpose: str):
+    """The feedback page for a posted review or practice answer (None: the card's sense
+    left the lexicon meanwhile; show the next card)."""
+    data = _read_token(learner.id)
+    if data.get("m") != mode:
+        abort(400)
+    result = _answer(learner, data, purpose=purpose, course_id=learner.course_id)
+    if result is None:
+        return None
+    ex, view, grade, answer, recorded = result
+    return _page("lessons/feedback.html", learner=learner, exercise=ex, view=view, grade=grade,
+                 answer=answer, leech=recorded.leech_now, practice=purpose == PRACTICE,
+                 next_url=url_for(f"lessons.{mode}"))
+
+
 @bp.route("/review", methods=["GET", "POST"], endpoint="review")
 @learner_required
 def review_page():
     learner = current_learner(required=True)
     s = session()
-    if request.method == "POST":
-        data = _read_token(learner.id)
-        if data.get("m") != "review":
-            abort(400)
-        result = _answer(learner, data, purpose=SCHEDULED, course_id=learner.course_id)
-        if result is not None:
-            ex, view, grade, answer, recorded = result
-            return _page("lessons/feedback.html", learner=learner, exercise=ex, view=view,
-                         grade=grade, answer=answer, leech=recorded.leech_now,
-                         next_url=url_for("lessons.review"))
+    if request.method == "POST" and (page := _card_answer(learner, "review", SCHEDULED)):
+        return page
     for _attempt in range(20):
         state = review.next_due(s, learner, now())
         if state is None:
@@ -265,23 +272,14 @@ def review_page():
                  forecast=review.forecast(s, learner, now()))
 
 
-
 @bp.route("/practice", methods=["GET", "POST"])
 @learner_required
 def practice():
     """Extra practice on words already met: logged, never moves the schedule."""
     learner = current_learner(required=True)
     s = session()
-    if request.method == "POST":
-        data = _read_token(learner.id)
-        if data.get("m") != "practice":
-            abort(400)
-        result = _answer(learner, data, purpose=PRACTICE, course_id=learner.course_id)
-        if result is not None:
-            ex, view, grade, answer, _recorded = result
-            return _page("lessons/feedback.html", learner=learner, exercise=ex, view=view,
-                         grade=grade, answer=answer, practice=True,
-                         next_url=url_for("lessons.practice"))
+    if request.method == "POST" and (page := _card_answer(learner, "practice", PRACTICE)):
+        return page
     states = s.scalars(select(ReviewState).where(
         ReviewState.learner_id == learner.id, ReviewState.retired.is_(False))
         .order_by(ReviewState.due)).all()

@@ -1,9 +1,10 @@
 """The lexicon as stored: the database is the source of truth.
 
 Vocabulary follows lexicography practice (LIFT / clld Dictionaria): a Language has Entries;
-an Entry has ordered Senses, Variants and Media; a Sense has Examples. Every change that
-touches an entry leaves a row in ``index_queue`` in the same transaction (see
-``dictionary.indexing``), and the search index is derived from these tables.
+an Entry has ordered Senses and Variants; a Sense has Examples (recordings live in
+``dictionary.audio``). Every change that touches an entry leaves a row in ``index_queue`` in
+the same transaction (see ``dictionary.indexing``), and the search index is derived from
+these tables.
 
 Integer primary keys stay internal; URLs and the API use ``Entry.public_id`` (``hre-000123``).
 """
@@ -114,7 +115,6 @@ class Entry(Base):
     variants: Mapped[list[Variant]] = relationship(
         back_populates="entry", order_by="Variant.id", cascade="all, delete-orphan"
     )
-    media: Mapped[list[Media]] = relationship(back_populates="entry", cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -172,22 +172,6 @@ class Variant(Base):
     label: Mapped[str | None] = mapped_column(String(120))  # dialect or place
 
     entry: Mapped[Entry] = relationship(back_populates="variants")
-
-
-class Media(Base):
-    """A recording or image; Hrê/Co audio only from consenting speakers, reviewed first."""
-
-    __tablename__ = "media"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16), default="audio")
-    path: Mapped[str] = mapped_column(String(300))
-    speaker: Mapped[str | None] = mapped_column(String(120))
-    consent: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(String(16), default=DRAFT)
-
-    entry: Mapped[Entry] = relationship(back_populates="media")
 
 
 class Revision(Base):

@@ -47,6 +47,7 @@ def test_downgrade_to_the_baseline_and_upgrade_again_keeps_the_rows(app):
     result = runner.invoke(args=["db", "downgrade", "0001"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
+        "0005 -> 0004 (undone: drop the media table: recordings live in the audio tables)",
         "0004 -> 0003 (undone: audio: speakers, consent, recordings, jobs, speech cache)",
         "0003 -> 0002 (undone: learning system: courses, learners, cohorts, review log)",
         "0002 -> 0001 (undone: Since release 49924c5: login_throttle.last_attempt_at, "
@@ -60,7 +61,7 @@ def test_downgrade_to_the_baseline_and_upgrade_again_keeps_the_rows(app):
 
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1] == "Database at revision 0004."
+    assert result.output.splitlines()[-1] == "Database at revision 0005."
     assert differences(url, schema.target_metadata()) == []
     with app.app_context(), get_db().Session() as s:
         throttle = s.get(LoginThrottle, "ip:192.0.2.7")
@@ -80,9 +81,10 @@ def test_history_lists_the_migrations_newest_first(app):
     result = app.test_cli_runner().invoke(args=["db", "history"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0].startswith("0003 -> 0004 (head): audio")
-    assert lines[1].startswith("0002 -> 0003: learning system")
-    assert lines[2].startswith("0001 -> 0002: Since release 49924c5")
+    assert lines[0].startswith("0004 -> 0005 (head): drop the media table")
+    assert lines[1].startswith("0003 -> 0004: audio")
+    assert lines[2].startswith("0002 -> 0003: learning system")
+    assert lines[3].startswith("0001 -> 0002: Since release 49924c5")
     assert lines[-1].startswith("<base> -> 0001: Baseline: the schema of release 49924c5")
 
 
@@ -90,7 +92,7 @@ def test_a_downgrade_to_an_unknown_revision_exits_1_and_changes_nothing(app):
     result = app.test_cli_runner().invoke(args=["db", "downgrade", "0099"])
     assert result.exit_code == 1
     assert "0099" in result.output and "Traceback" not in result.output
-    assert app.test_cli_runner().invoke(args=["db", "current"]).output == "0004\n"
+    assert app.test_cli_runner().invoke(args=["db", "current"]).output == "0005\n"
 
 
 def test_revision_writes_the_next_numbered_migration_and_none_when_nothing_changed(
@@ -106,13 +108,34 @@ def test_revision_writes_the_next_numbered_migration_and_none_when_nothing_chang
     assert result.output == "The models and the database agree: no migration written.\n"
     assert sorted(p.name for p in (copy / "versions").glob("*.py")) == [
         "0001_baseline_release_49924c5.py", "0002_throttle_window_zero_first_seen_import_job.py",
-        "0003_learning_system.py", "0004_audio.py"]
+        "0003_learning_system.py", "0004_audio.py", "0005_drop_media.py"]
 
     result = runner.invoke(args=["db", "revision", "-m", "Rename a column"])
     assert result.exit_code == 0, result.output
-    written = copy / "versions" / "0005_rename_a_column.py"
+    written = copy / "versions" / "0006_rename_a_column.py"
     assert result.output == f"Written: {written}\n"
     text = written.read_text(encoding="utf-8")
-    assert "revision = '0005'" in text and "down_revision = '0004'" in text
+    assert "revision = '0006'" in text and "down_revision = '0005'" in text
     assert runner.invoke(args=["db", "history"]).output.startswith(
-        "0004 -> 0005 (head): Rename a column")
+        "0005 -> 0006 (head): Rename a column")
+
+
+def test_dropping_the_media_table_refuses_to_lose_rows(app):
+    """0005 drops the baseline's ``media`` table, which no release wrote; a database that
+    holds rows there keeps them and stays at 0004 (one transaction per run)."""
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "downgrade", "0004"]).exit_code == 0
+    url = app.config["DATABASE_URL"]
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+    conn.execute("INSERT INTO entry (id, public_id, language_id, headword, headword_key, "
+                 "sort_key, first_letter, form_kind, status, reviewed, license, extra, "
+                 "version, created_at, updated_at) VALUES (1, 'hre-000001', 1, 'zuxo', 'zuxo', "
+                 "x'00', 'z', 'orthographic', 'draft', 0, '', '{}', 1, '2026-12-01', "
+                 "'2026-12-01')")
+    conn.execute("INSERT INTO media (entry_id, kind, path, consent, status) "
+                 "VALUES (1, 'audio', 'a.wav', 1, 'draft')")
+    conn.commit()
+    conn.close()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 1 and "The media table holds 1 row(s)" in result.output
+    assert runner.invoke(args=["db", "current"]).output == "0004\n"

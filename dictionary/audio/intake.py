@@ -142,6 +142,7 @@ def process_job(session: Session, job: AudioJob) -> None:
                            word="/" not in recording.target)
         except AudioRefused as exc:
             recording.status, recording.error = FAILED, exc.message
+            recording.error_reason = exc.reason
             return
         relative = storage.playback_path(recording.uuid)
         storage.put(Path(done.path), relative)
@@ -149,5 +150,6 @@ def process_job(session: Session, job: AudioJob) -> None:
                      "lufs_out", "peak_out", "gain_db", "peak_limited", "playback_bytes"):
             setattr(recording, name, getattr(done, name))
         recording.playback_path, recording.status, recording.error = relative, PENDING, None
+        recording.error_reason = None
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -130,7 +130,8 @@ class Recording(Base):
     peak_out: Mapped[float | None] = mapped_column(Float)  # dBTP of the playback copy
     gain_db: Mapped[float | None] = mapped_column(Float)
     peak_limited: Mapped[bool] = mapped_column(Boolean, default=False)
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)  # why processing refused it (English)
+    error_reason: Mapped[str | None] = mapped_column(String(24))  # its code, for the pages
 
     entry: Mapped[Entry] = relationship()
     speaker: Mapped[Speaker] = relationship()

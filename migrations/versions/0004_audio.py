@@ -114,6 +114,7 @@ def upgrade() -> None:
     sa.Column('gain_db', sa.Float(), nullable=True),
     sa.Column('peak_limited', sa.Boolean(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('error_reason', sa.String(length=24), nullable=True),
     sa.ForeignKeyConstraint(['consent_id'], ['speaker_consent.id'], ),
     sa.ForeignKeyConstraint(['entry_id'], ['entry.id'], ),
     sa.ForeignKeyConstraint(['reviewer_id'], ['user_account.id'], ),

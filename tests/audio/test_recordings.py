@@ -12,6 +12,9 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 import make_recordings
+from conftest import login
+from dictionary.audio.admin.record import REFUSALS
+from flask_babel import force_locale
 from dictionary.audio import consent, intake, jobs, storage
 from dictionary.audio.models import FAILED, PENDING, WITHDRAWN, AudioJob, Recording
 from dictionary.db import get_db
@@ -128,6 +131,15 @@ def test_a_double_submit_is_one_recording_and_a_failed_file_says_why(app):
     jobs.run_pending(app)
     failed = row(app, short_id)
     assert failed.status == FAILED and failed.error and failed.playback_path is None
+    assert failed.error_reason == "too_short"
+    # The curator reads why in the interface language (Vietnamese by default), not the
+    # worker's English.
+    client = app.test_client()
+    assert login(client, "ghi-am@example.test", make_recordings.PASSWORD).status_code == 302
+    page = client.get(f"/admin/audio/recordings/{short_id}").get_data(as_text=True)
+    with app.test_request_context(), force_locale("vi"):
+        why = str(REFUSALS["too_short"])
+    assert why in page and why != "The recording is too short (under 0.3 seconds)."
     with app.app_context(), get_db().Session() as s:
         assert s.scalar(select(AudioJob.id)) is None  # every job finished
 

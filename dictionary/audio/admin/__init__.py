@@ -53,8 +53,18 @@ def render(template: str, status: int = 200, **context):
     for processor in current_app.template_context_processors.get("admin", ()):
         helpers.update(processor())
     helpers["recording_status"] = lambda status: RECORDING_STATUS_LABELS.get(status, status)
+    helpers["refusal_text"] = refusal_text
     helpers.update(context)
     return render_template(template, **helpers), status
+
+
+def refusal_text(reason: str | None, fallback: str | None) -> str:
+    """Why a file could not be used, in the interface language (the worker's English text
+    when the reason is unknown)."""
+    from .record import REFUSALS
+
+    known = REFUSALS.get(reason or "")
+    return str(known) if known is not None else (fallback or "")
 
 
 def load_speaker(public_id: str) -> Speaker:

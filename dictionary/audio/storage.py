@@ -69,7 +69,7 @@ def remove(relative: str | None) -> None:
     if relative:
         try:
             absolute(relative).unlink(missing_ok=True)
-        except ValueError:
+        except ValueError:  # a path outside the media folder is never ours to delete
             pass
 
 

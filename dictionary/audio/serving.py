@@ -9,7 +9,7 @@ the same as a clip that never existed. Originals are never served here.
 """
 from __future__ import annotations
 
-from flask import abort, send_file
+from flask import abort
 from sqlalchemy import select
 
 from ..db import session
@@ -18,7 +18,6 @@ from . import bp, storage
 from .consent import public
 from .models import LESSONS, PUBLISHED, WEB, WITHDRAWN, Consent, Recording
 
-MAX_AGE = 30 * 24 * 3600
 
 
 @bp.get("/audio/<uuid>.mp3")
@@ -44,14 +43,6 @@ def _serve(uuid: str, scope: str):
     allowed = s.scalar(select(Recording.id).join(Consent, Recording.consent_id == Consent.id)
                        .join(Entry, Recording.entry_id == Entry.id)
                        .where(Recording.id == recording.id, *public(scope)))
-    if allowed is None or not recording.playback_path:
+    if allowed is None:
         abort(404)
-    try:
-        path = storage.absolute(recording.playback_path)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype="audio/mpeg", conditional=True, max_age=MAX_AGE)
-    response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
-    return response
+    return storage.send_mp3(recording.playback_path)

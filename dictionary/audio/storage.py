@@ -17,7 +17,7 @@ import os
 import re
 from pathlib import Path
 
-from flask import current_app
+from flask import abort, current_app, send_file
 
 RECIPE = "p1"
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -78,3 +78,22 @@ def scratch(name: str) -> Path:
     folder = media_root() / "tmp" / name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+PUBLIC_MAX_AGE = 30 * 24 * 3600  # 30 days, not ``immutable``: a withdrawal must reach caches
+
+
+def send_mp3(relative: str | None):
+    """A public MP3 under the media folder, or 404. ``send_file(conditional=True)`` answers
+    Range requests (206, 416) and revalidation (304): phones seek with Range, and Safari
+    will not play a clip without it."""
+    try:
+        path = absolute(relative or "")
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="audio/mpeg", conditional=True, max_age=PUBLIC_MAX_AGE)
+    response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from flask import abort, current_app, has_request_context, send_file, url_for
+from flask import abort, current_app, has_request_context, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -374,24 +374,12 @@ def drift(session: Session) -> list[str]:
 
 
 # ---- serving ---------------------------------------------------------------------------------
-MAX_AGE = 30 * 24 * 3600
-
-
 @bp.get("/audio/tts/<key>.mp3")
 def tts_clip(key: str):
-    """A cached clip (206/416/304 from ``send_file``); 404 for anything not ready."""
+    """A cached clip (206/416/304, ``storage.send_mp3``); 404 for anything not ready."""
     if not _KEY.fullmatch(key):
         abort(404)
     clip = request_session().get(TtsClip, key)
-    if clip is None or clip.status != READY or not clip.path:
+    if clip is None or clip.status != READY:
         abort(404)
-    try:
-        path = storage.absolute(clip.path)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype="audio/mpeg", conditional=True, max_age=MAX_AGE)
-    response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return storage.send_mp3(clip.path)

@@ -402,6 +402,10 @@ def test_a_clip_for_lessons_only_is_approved_but_never_played_on_the_website(app
     reviewer = as_role("reviewer")
     queue = reviewer.get("/admin/audio/review").get_data(as_text=True)
     assert "not on the website" in queue  # the reviewer knows before deciding
+    # Both decisions that need a written reason have their form, each posting to its own URL.
+    for decision in ("reject", "rerecord"):
+        assert f'id="{decision}-{uuid}" name="reason"' in queue
+        assert f"/recordings/{uuid}/{decision}" in queue
     assert decide(reviewer, uuid, "approve").status_code == 303
     assert one(app, Recording, Recording.uuid == uuid).status == PUBLISHED
     assert status_of(app.test_client(), f"/audio/{uuid}.mp3") in (404, 410)

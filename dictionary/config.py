@@ -75,6 +75,10 @@ def defaults(app: Flask) -> dict:
         "AUDIO_SYNC": False,
         # Engines for Vietnamese speech, tried in order (never for Hrê or Co).
         "TTS_ENGINES": ["gtts", "espeak-ng"],
+        # An archive of recordings imported with a lexicon (``audio.archive``): files in it,
+        # and bytes they unpack to in all (each is also bounded by MAX_CONTENT_LENGTH).
+        "AUDIO_ARCHIVE_MAX_FILES": 5000,
+        "AUDIO_ARCHIVE_MAX_BYTES": 2 * 1024 ** 3,
     }
 
 

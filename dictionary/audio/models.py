@@ -132,6 +132,8 @@ class Recording(Base):
     peak_limited: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str | None] = mapped_column(Text)  # why processing refused it (English)
     error_reason: Mapped[str | None] = mapped_column(String(24))  # its code, for the pages
+    # The lexicon import it came with (``bulk``): reverting that import takes it off too.
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
 
     entry: Mapped[Entry] = relationship()
     speaker: Mapped[Speaker] = relationship()

@@ -18,9 +18,11 @@ from flask.cli import with_appcontext
 
 from ..auth import user_by_email
 from ..catalog import ordered_languages
-from ..curation.export import ALL, export_chunks
+from ..curation.export import ALL, FORMATS, export_chunks
 from ..curation.import_batches import RevertRefused, list_batches, revert_batch
-from ..curation.importer import ImportFailed, import_lexicon
+from ..audio.bulk import AudioPlan
+from ..curation.import_runs import import_with_audio
+from ..curation.importer import ImportFailed
 from ..db import get_db
 from ..schema import init_db
 
@@ -35,8 +37,13 @@ from ..schema import init_db
                    "(unreviewed) for the starter format, draft for every other format.")
 @click.option("--source", help="Source key for files that name none (LIFT, Toolbox/MDF).")
 @click.option("--user", "email", help="Record the import as this account's (an e-mail).")
+@click.option("--audio", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A zip of the recordings that come with the file (see the README).")
+@click.option("--speaker", help="Public id of the recordings' speaker (spk-0001); needed "
+                                "with --audio.")
 def import_lexicon_command(path: Path, lang: str, dry_run: bool, status: str | None,
-                           source: str | None, email: str | None) -> None:
+                           source: str | None, email: str | None, audio: Path | None,
+                           speaker: str | None) -> None:
     """Import a lexicon file, all or nothing, as one import batch (see `import-batches`)."""
     init_db()
     try:
@@ -45,9 +52,10 @@ def import_lexicon_command(path: Path, lang: str, dry_run: bool, status: str | N
             if email and user is None:
                 click.echo(f"No account for {email}.", err=True)
                 sys.exit(1)
-            report = import_lexicon(s, path, lang, dry_run=dry_run, status=status,
-                                    source=source, user=user,
-                                    data_dir=Path(current_app.config["DATA_DIR"]))
+            report, recordings = import_with_audio(
+                s, path, lang, dry_run=dry_run, status=status, source=source, user=user,
+                audio=str(audio) if audio else None, audio_label=audio.name if audio else "",
+                speaker=speaker, data_dir=Path(current_app.config["DATA_DIR"]))
     except ImportFailed as exc:
         click.echo(f"{path}: nothing was imported.", err=True)
         for error in exc.errors:
@@ -63,9 +71,28 @@ def import_lexicon_command(path: Path, lang: str, dry_run: bool, status: str | N
     if report.created:
         click.echo(f"New entries {'would be' if dry_run else 'are'} {report.status}.")
     click.echo(("Dry run, nothing changed: " if dry_run else "") + report.summary())
+    if recordings is not None:
+        _echo_recordings(recordings, dry_run)
     if report.batch_id is not None:
         click.echo(f"Import batch {report.batch_id} (undo it with: "
                    f"flask --app dictionary revert-import {report.batch_id})")
+
+
+def _echo_recordings(plan: AudioPlan, dry_run: bool) -> None:
+    for m in plan.matches if dry_run else []:
+        where = f" example {m.example[0]}.{m.example[1]}" if m.example else ""
+        click.echo(f"  audio: {m.file} → line {m.line} {m.public_id or '(new)'} "
+                   f"{m.headword}{where} (by {m.how.replace('_', ' ')})")
+    for line, headword, href in plan.missing:
+        click.echo(f"  warning: line {line} ({headword}) names {href}, which is not in the "
+                   "archive", err=True)
+    for name in plan.unmatched:
+        click.echo(f"  warning: {name} matches no entry; not imported", err=True)
+    if dry_run:
+        click.echo(f"{len(plan.matches)} recordings would be added (speaker {plan.speaker}).")
+    else:
+        click.echo(f"{plan.recordings} new recordings by {plan.speaker} wait for processing "
+                   "and review (flask --app dictionary audio work processes them).")
 
 
 @click.command("import-batches")
@@ -116,7 +143,9 @@ def revert_import_command(batch_id: int, email: str | None) -> None:
 
 @click.command("export")
 @with_appcontext
-@click.option("--format", "fmt", required=True, type=click.Choice(["csv", "xlsx", "lift", "cldf"]))
+@click.option("--format", "fmt", required=True, type=click.Choice(list(FORMATS)),
+              help="lift-media: a zip of the LIFT file and the recordings that may be "
+                   "exported; cldf carries them too.")
 @click.option("--lang", default="all", show_default=True,
               help="Language code (hre, cua) or all.")
 @click.option("--all", "everything", is_flag=True,

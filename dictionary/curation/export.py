@@ -3,8 +3,11 @@
 Where it sits: last step of the data flow, shared by the export page (``admin.export``) and
 the ``export`` command. Entries are read from the database in batches (``yield_per`` with
 ``selectinload``, so memory stays bounded however large the lexicon is) and handed to the
-writer of the chosen format (``formats.WRITERS``: CSV and XLSX, LIFT, CLDF), each
-``(entries) -> Iterator[bytes]``.
+writer of the chosen format (``formats.WRITERS``: CSV and XLSX, LIFT, LIFT with
+recordings, CLDF), each ``(entries) -> Iterator[bytes]``. The formats that carry recordings
+(``WITH_MEDIA``) are also handed those that may leave the server
+(``dictionary.audio.exports.media_for_export``: published, consent to open exports); plain
+LIFT names none, since its file would come without them.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from ..audio.exports import media_for_export
 from ..formats import WRITERS
 from ..models import DELETED, PUBLISHED, Entry, Language, Sense
 
@@ -37,8 +41,12 @@ FORMATS: dict[str, ExportFormat] = {
                          "xlsx", _l("Excel workbook (.xlsx, curated format)")),
     "lift": ExportFormat("application/xml", "lift",
                          _l("LIFT (for FieldWorks and other dictionary tools)")),
+    "lift-media": ExportFormat(
+        "application/zip", "zip",
+        _l("LIFT with recordings (a zip: the .lift file and its audio folder)")),
     "cldf": ExportFormat("application/zip", "zip", _l("CLDF Dictionary (a zip, for archives)")),
 }
+WITH_MEDIA = ("lift-media", "cldf")  # the formats whose files carry the recordings
 
 
 def export_entries(session: Session, lang: str, everything: bool) -> Iterator[Entry]:
@@ -68,9 +76,13 @@ def export_title(session: Session, lang: str) -> str:
 def export_chunks(session: Session, fmt: str, lang: str, everything: bool) -> Iterator[bytes]:
     """The export's bytes, in chunks."""
     export = WRITERS[fmt]
+    # Read before the entries stream: the recordings' query runs on the same session.
+    media = media_for_export(session, lang) if fmt in WITH_MEDIA else None
     entries = export_entries(session, lang, everything)
     if fmt == "cldf":
-        return export(entries, title=export_title(session, lang))
+        return export(entries, title=export_title(session, lang), media=media)
+    if fmt == "lift-media":
+        return export(entries, media=media, name=f"tudien-{lang}")
     return export(entries)
 
 

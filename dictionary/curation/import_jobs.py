@@ -43,14 +43,8 @@ from sqlalchemy.pool import NullPool
 from ..db import get_db
 from ..models import Base, ImportBatch, User, utcnow
 from . import uploads as uploads
-from .importer import (
-    SAVING,
-    ImportConflict,
-    ImportFailed,
-    import_lexicon,
-    problems_summary,
-    report_summary,
-)
+from .importer import SAVING, ImportConflict, ImportFailed, problems_summary
+from .import_runs import import_upload, upload_summary
 
 log = logging.getLogger(__name__)
 
@@ -273,9 +267,8 @@ def _check(token: str, user, progress: _Progress) -> tuple[str, dict[str, Any]]:
         return FAILED, {"kind": GONE}
     try:
         with get_db().Session() as s:
-            report = import_lexicon(s, None, upload.lang, dry_run=True, data=data,
-                                    file_name=upload.file_name, status=upload.status,
-                                    source=upload.source, user=user, progress=progress)
+            report, plan = import_upload(s, upload, data, dry_run=True, user=user,
+                                         progress=progress)
     except ImportFailed as exc:
         uploads.discard(upload.directory)  # only files that passed are kept
         return FAILED, {"kind": INVALID, **problems_summary(exc)}
@@ -284,7 +277,7 @@ def _check(token: str, user, progress: _Progress) -> tuple[str, dict[str, Any]]:
         upload.mark_checked()
     except OSError:  # confirmed (claimed) or discarded meanwhile: this check is moot
         return FAILED, {"kind": GONE}
-    return DONE, report_summary(report)
+    return DONE, upload_summary(report, plan)
 
 
 def _confirm(token: str, user, progress: _Progress) -> tuple[str, dict[str, Any]]:
@@ -298,9 +291,8 @@ def _confirm(token: str, user, progress: _Progress) -> tuple[str, dict[str, Any]
     try:
         with get_db().Session() as s:
             event.listen(s, "before_commit", _done_in_the_same_transaction(progress.job_id))
-            report = import_lexicon(s, None, upload.lang, data=data, file_name=upload.file_name,
-                                    status=upload.status, source=upload.source, user=user,
-                                    expected=upload.versions(claimed), progress=progress)
+            report, plan = import_upload(s, upload, data, directory=claimed, user=user,
+                                         expected=upload.versions(claimed), progress=progress)
     except ImportConflict as exc:
         uploads.release(upload)  # nothing was imported: check it again, then confirm
         return FAILED, {"kind": CONFLICT, **problems_summary(exc)}
@@ -311,7 +303,7 @@ def _confirm(token: str, user, progress: _Progress) -> tuple[str, dict[str, Any]
         uploads.release(upload)  # e.g. the database was busy: let them try again
         raise
     uploads.discard(claimed)
-    return DONE, report_summary(report, rows=0)
+    return DONE, upload_summary(report, plan, rows=0)
 
 
 # ---- jobs of processes that died ------------------------------------------------------------

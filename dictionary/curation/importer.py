@@ -17,9 +17,7 @@ import refuse with ``ImportConflict``, never overwrite that save or fail with a 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
@@ -35,9 +33,19 @@ from ..models import DRAFT, IN_REVIEW, PUBLISHED, Entry, ImportBatch, Revision
 from ..parts_of_speech import load_parts_of_speech
 from ..revisions import announce, entry_snapshot, entry_state
 from .import_plan import CREATED, UNCHANGED, UPDATED, Plan, apply_plan, parsed_state
+from .import_report import (
+    ROWS_KEPT,
+    ImportReport,
+    ReportRow,
+    batch_counts,
+    filled_fields,
+    problems_summary,
+    report_summary,
+)
 
 __all__ = ["CREATED", "UNCHANGED", "UPDATED", "ImportConflict", "ImportFailed", "ImportProblem",
-           "ImportReport", "ReportRow", "entry_snapshot", "entry_state", "import_lexicon",
+           "ImportReport", "ReportRow", "ROWS_KEPT", "batch_counts", "entry_snapshot",
+           "entry_state", "import_lexicon", "problems_summary", "report_summary",
            "parsed_state"]
 # Phases a long import goes through, for ``progress(phase, done, total)``: comparing the file
 # with the database (reads only), then writing it (one transaction, which holds SQLite's
@@ -53,76 +61,16 @@ def default_status(fmt: str) -> str:
     return PUBLISHED if fmt == STARTER else DRAFT
 
 
-@dataclass
-class ReportRow:
-    line: int
-    action: str  # created | updated | unchanged
-    public_id: str | None  # None: a new entry (or one a dry run would create)
-    headword: str
-
-
-@dataclass
-class ImportReport:
-    """What an import did (or, for a dry run, would do): one ``ReportRow`` per entry in
-    the file, counts by action, ignored columns, and other entries renumbered as homographs."""
-
-    file: str
-    lang: str
-    format: str  # "starter" | "curated" | the other parsers' names
-    encoding: str
-    dry_run: bool = False
-    rows: list[ReportRow] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    # Entries not in the file whose homograph number changed because of it.
-    renumbered: list[str] = field(default_factory=list)
-    status: str = PUBLISHED  # what new entries are (or would be) created as
-    # Which entry fields the file fills, with how many entries fill each (format-neutral,
-    # so it says the same for a CSV, a workbook, LIFT or MDF).
-    fields: list[tuple[str, int]] = field(default_factory=list)
-    # (line, as found, as converted) for lines a legacy-encoding conversion changed.
-    samples: list[tuple[int, str, str]] = field(default_factory=list)
-    # What does not stop the import but should be read (e.g. a LIFT part of speech that is
-    # not in the controlled list, kept as it was).
-    warnings: list[ImportProblem] = field(default_factory=list)
-    batch_id: int | None = None  # the ImportBatch of a confirmed import
-    # public id → version of the stored entries the file names, as this run saw them: a
-    # dry run's are handed back as ``expected`` when the import is confirmed.
-    versions: dict[str, int] = field(default_factory=dict)
-
-    def _count(self, action: str) -> int:
-        return sum(1 for r in self.rows if r.action == action)
-
-    @property
-    def created(self) -> int:
-        return self._count(CREATED)
-
-    @property
-    def updated(self) -> int:
-        return self._count(UPDATED)
-
-    @property
-    def unchanged(self) -> int:
-        return self._count(UNCHANGED)
-
-    def summary(self) -> str:
-        """One or two lines for people: what happened (or would happen, for a dry run)."""
-        verb = "would be " if self.dry_run else ""
-        text = (f"{self.file} ({self.format} format, {self.lang}): {len(self.rows)} entries; "
-                f"{self.created} {verb}created, {self.updated} {verb}updated, "
-                f"{self.unchanged} unchanged")
-        if self.renumbered:
-            text += f"; homograph numbers of {len(self.renumbered)} other entries {verb}updated"
-        if self.ignored_columns:
-            text += "\nIgnored columns: " + ", ".join(self.ignored_columns)
-        return text
-
-
 class ImportConflict(ImportFailed):
     """Entries of the file were saved by someone else since the dry run (or while the
     import was being written); nothing was imported. ``errors`` name them, one each."""
 
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
+# Called with the import's session and report once every entry is written (public ids
+# known), before the commit: what it adds is part of the one transaction, and an
+# ``ImportFailed`` it raises undoes the whole import.
+OnWritten = Callable[[Session, ImportReport], None]
 
 
 def _no_progress(_phase: str, _done: int, _total: int) -> None:
@@ -135,7 +83,8 @@ def import_lexicon(session: Session, path: str | Path | None, lang: str, *,
                    file_name: str | None = None, source: str | None = None,
                    limits: entry_limits.Limits | None = None,
                    expected: dict[str, int] | None = None,
-                   progress: Progress | None = None) -> ImportReport:
+                   progress: Progress | None = None,
+                   on_written: OnWritten | None = None) -> ImportReport:
     """Import one lexicon file into language ``lang``, all or nothing.
 
     Owns the transaction: commits on success, rolls back on any error (pass a session with
@@ -156,7 +105,8 @@ def import_lexicon(session: Session, path: str | Path | None, lang: str, *,
     An entry saved by someone else while the import is being written is refused the same
     way. ``progress(phase, done, total)`` is called as the work goes on (``CHECKING``, then
     ``SAVING``); from the first ``SAVING`` call on, this session holds the database's write
-    lock until it commits or rolls back.
+    lock until it commits or rolls back. ``on_written(session, report)`` (see ``OnWritten``)
+    adds what comes with the entries (the recordings of an audio archive).
     """
     if session.new or session.dirty or session.deleted:
         raise ValueError("import_lexicon needs a session without pending changes")
@@ -173,7 +123,8 @@ def import_lexicon(session: Session, path: str | Path | None, lang: str, *,
                           ignored_columns=parsed.ignored_columns,
                           status=status or default_status(parsed.format),
                           fields=filled_fields(parsed), samples=list(parsed.samples),
-                          warnings=list(parsed.warnings))
+                          warnings=list(parsed.warnings),
+                          audio={p.line: p.audio for p in parsed.entries if p.audio})
 
     def checking(done: int, total: int) -> None:
         tell(CHECKING, done, total)
@@ -194,7 +145,7 @@ def import_lexicon(session: Session, path: str | Path | None, lang: str, *,
             tell(SAVING, 0, len(plan.changes))
             written = apply_plan(session, plan, report.status,
                                  lambda done, total: tell(SAVING, done, total))
-        _write(session, plan, written, report, user, name, parsed)
+        _write(session, plan, written, report, user, name, parsed, on_written)
     except StaleDataError:
         session.rollback()
         raise _conflict_after_race(session, seen) from None
@@ -240,7 +191,7 @@ def _dry_run(session: Session, parsed: ParsedLexicon, report: ImportReport,
 
 
 def _write(session: Session, plan: Plan, written: list[tuple[Entry, str]], report: ImportReport,
-           user, name: str, parsed: ParsedLexicon) -> None:
+           user, name: str, parsed: ParsedLexicon, on_written: OnWritten | None) -> None:
     """Record the batch and one revision per written entry (the flushes of ``apply_plan``
     gave new entries their public ids), commit."""
     entries = {e.source_key: e for e, _ in written}
@@ -263,6 +214,8 @@ def _write(session: Session, plan: Plan, written: list[tuple[Entry, str]], repor
                      for entry, summary in written])
     for entry, summary in written:
         announce(session, entry, summary, user)
+    if on_written is not None:
+        on_written(session, report)
     session.commit()
 
 
@@ -310,65 +263,6 @@ def _parse(data: bytes, known: dict, data_dir: Path, *, filename: str, source: s
     return parse_lexicon(data, sources={s["key"]: s for s in known.get("source", [])},
                          parts_of_speech=load_parts_of_speech(data_dir), filename=filename,
                          source=source, lang=lang, limits=limits)
-
-
-ROWS_KEPT = 1000  # report rows and problems a summary keeps (the pages show as many)
-
-
-def report_summary(report: ImportReport, rows: int = ROWS_KEPT) -> dict[str, Any]:
-    """What the report page shows of a dry run, as JSON (kept with a background job)."""
-    changed = [r for r in report.rows if r.action != "unchanged"]
-    return {
-        "file": report.file, "lang": report.lang, "format": report.format,
-        "encoding": report.encoding, "status": report.status, "entries": len(report.rows),
-        "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
-        "fields": [list(f) for f in report.fields], "ignored_columns": report.ignored_columns,
-        "warnings": [str(w) for w in report.warnings[:rows]],
-        "samples": [list(s) for s in report.samples], "renumbered": report.renumbered[:rows],
-        "rows": [{"line": r.line, "action": r.action, "public_id": r.public_id,
-                  "headword": r.headword} for r in changed[:rows]],
-        "hidden_rows": max(0, len(changed) - rows), "batch_id": report.batch_id,
-    }
-
-
-def problems_summary(exc: ImportFailed, rows: int = ROWS_KEPT) -> dict[str, Any]:
-    """The problems of a file that cannot be imported, as JSON (kept with a background job)."""
-    return {"problems": [{"line": p.line, "column": p.column, "message": p.message}
-                         for p in exc.errors[:rows]],
-            "hidden": max(0, len(exc.errors) - rows),
-            "rejected": len({p.line for p in exc.errors if p.line is not None})}
-
-
-def batch_counts(report: ImportReport) -> dict[str, Any]:
-    """What an ``ImportBatch`` keeps of the report (its ``counts`` column)."""
-    return {"entries": len(report.rows), "created": report.created, "updated": report.updated,
-            "unchanged": report.unchanged, "renumbered": len(report.renumbered),
-            "new_status": report.status}
-
-
-# The entry fields a report lists, in the order people read an entry.
-_FIELD_CHECKS: tuple[tuple[str, Any], ...] = (
-    ("headword", lambda p: p.headword),
-    ("part_of_speech", lambda p: p.part_of_speech),
-    ("pronunciation", lambda p: p.pronunciation),
-    ("variety", lambda p: p.variety),
-    ("gloss_vi", lambda p: any(s.gloss_vi for s in p.senses)),
-    ("gloss_en", lambda p: any(s.gloss_en for s in p.senses)),
-    ("definition", lambda p: any(s.definition for s in p.senses)),
-    ("semantic_field", lambda p: any(s.semantic_field for s in p.senses)),
-    ("concept_id", lambda p: any(s.concept_id for s in p.senses)),
-    ("example", lambda p: any(s.examples for s in p.senses)),
-    ("variant", lambda p: p.variants),
-    ("note", lambda p: p.note),
-    ("source", lambda p: p.source),
-    ("extra", lambda p: p.extra or any(s.extra for s in p.senses)),
-)
-
-
-def filled_fields(parsed: ParsedLexicon) -> list[tuple[str, int]]:
-    """(field, number of entries with a value) for the fields the file fills."""
-    counts = [(name, sum(1 for p in parsed.entries if check(p))) for name, check in _FIELD_CHECKS]
-    return [(name, n) for name, n in counts if n]
 
 
 def check_varieties(parsed, lang: str, known: dict) -> None:

@@ -2,8 +2,8 @@
 
 Where it sits: ``admin.imports`` stores an upload here after (or, for a large file, before)
 its dry run; ``import_jobs`` reads it back in a background worker. Each upload is a folder
-``instance/uploads/<random token>/`` with the bytes (``data``), the parameters and sha256
-(``meta.json``) and the versions of the stored entries the last dry run saw
+``instance/uploads/<random token>/`` with the bytes (``data``), an archive of recordings
+sent with them (``audio.zip``, optional), the parameters and sha256s (``meta.json``) and the versions of the stored entries the last dry run saw
 (``versions.json``, see ``importer.import_lexicon(expected=…)``). A token is never a path;
 an upload older than ``IMPORT_UPLOAD_MAX_AGE`` is gone. Claiming an upload for the import is
 an atomic rename (``<token>.importing``), so two clicks cannot import it twice.
@@ -41,6 +41,11 @@ class Upload:
     # False while a background dry run has not passed yet: such an upload cannot be confirmed.
     checked: bool = True
     lines: int = 0  # line breaks in the file: a cheap measure of its size in rows
+    # The recordings sent with the file (``dictionary.audio.bulk``): a zip, and their speaker.
+    audio_name: str = ""
+    audio_sha256: str = ""
+    audio_size: int = 0
+    speaker: str | None = None
 
     @property
     def directory(self) -> Path:
@@ -57,6 +62,24 @@ class Upload:
         except OSError:
             return None
         return data if hashlib.sha256(data).hexdigest() == self.sha256 else None
+
+    def audio_path(self, directory: Path | None = None) -> Path | None:
+        """The stored archive of recordings, or None (none was sent, or it is not the one
+        of the dry run: ``audio_damaged``)."""
+        if not self.audio_sha256:
+            return None
+        path = (directory or self.directory) / "audio.zip"
+        try:
+            digest = hashlib.sha256()
+            with open(path, "rb") as f:
+                while chunk := f.read(1 << 20):
+                    digest.update(chunk)
+        except OSError:
+            return None
+        return path if digest.hexdigest() == self.audio_sha256 else None
+
+    def audio_damaged(self, directory: Path | None = None) -> bool:
+        return bool(self.audio_sha256) and self.audio_path(directory) is None
 
     def versions(self, directory: Path | None = None) -> dict[str, int] | None:
         """The entry versions the last dry run saw (None: not recorded)."""
@@ -90,12 +113,16 @@ def _write_atomic(path: Path, content: bytes) -> None:
     os.replace(temporary, path)
 
 
-def store_upload(data: bytes, **params) -> Upload:
+def store_upload(data: bytes, audio: bytes | None = None, **params) -> Upload:
     upload = Upload(token=secrets.token_urlsafe(24), sha256=hashlib.sha256(data).hexdigest(),
                     size=len(data), created=time.time(), lines=data.count(b"\n"), **params)
+    files = [("data", data)]
+    if audio is not None:
+        upload.audio_sha256, upload.audio_size = hashlib.sha256(audio).hexdigest(), len(audio)
+        files.append(("audio.zip", audio))
     uploads_dir().mkdir(mode=0o700, parents=True, exist_ok=True)
     upload.directory.mkdir(mode=0o700)
-    for name, content in (("data", data), ("meta.json", json.dumps(asdict(upload)).encode())):
+    for name, content in (*files, ("meta.json", json.dumps(asdict(upload)).encode())):
         fd = os.open(upload.directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(content)

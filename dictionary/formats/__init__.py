@@ -2,7 +2,9 @@
 
 No Flask request and no database session in this package: readers (``table_in`` for CSV/TSV,
 ``xlsx_in``, ``lift_in``, ``mdf_in``) take bytes and give ``records.ParsedEntry`` values;
-writers (``table_out`` for CSV/XLSX, ``lift_out``, ``cldf_out``) take entries and give bytes.
+writers (``table_out`` for CSV/XLSX, ``lift_out``, ``lift_media_out``, ``cldf_out``) take
+entries and give bytes; those that carry recordings take them as ``media=`` (``media``:
+``MediaFile`` by target, which ``lift_media`` writes into LIFT).
 ``text`` decodes (``legacy_encodings`` converts TCVN3/VNI) and splits tables; ``checks``
 applies the limits of ``dictionary.limits``.
 
@@ -24,6 +26,7 @@ from ..parts_of_speech import PartOfSpeech
 from .checks import entry_problems
 from .cldf_out import export_cldf
 from .lift_in import looks_like_lift, parse_lift
+from .lift_media_out import export_lift_media
 from .lift_out import export_lift
 from .mdf_in import looks_like_mdf, parse_mdf
 from .records import ImportFailed, ImportProblem, ParsedEntry, ParsedLexicon, ParsedSense
@@ -36,8 +39,10 @@ STARTER, CURATED = "starter", "curated"  # the two table formats (CSV/TSV or XLS
 LIFT, MDF = "lift", "mdf"  # formats parsed by lift_in and mdf_in
 XLSX, TEXT = "xlsx", "text"  # what detect_format sees before decoding
 
-#: The writers, by format name: ``(entries) -> Iterator[bytes]`` (CLDF also takes a title).
-WRITERS = {"csv": export_csv, "xlsx": export_xlsx, "lift": export_lift, "cldf": export_cldf}
+#: The writers, by format name: ``(entries) -> Iterator[bytes]``. CLDF also takes a title;
+#: LIFT with recordings (a zip), CLDF and LIFT take the recordings as ``media=``.
+WRITERS = {"csv": export_csv, "xlsx": export_xlsx, "lift": export_lift,
+           "lift-media": export_lift_media, "cldf": export_cldf}
 
 
 def parse_lexicon(data: bytes, *, sources: dict[str, dict], parts_of_speech: list[PartOfSpeech],

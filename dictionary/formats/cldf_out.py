@@ -12,6 +12,12 @@ Vietnamese translation; senses list their examples in ``Example_IDs``), ``Langua
 ``sources.bib`` with each source's citation, URL and licence. Every entry names its source
 and its licence. Entries are read once: senses and examples are spooled to files while
 the entry table is written, so memory does not grow with the lexicon.
+
+Handed recordings (``media``: ``MediaFile`` by target, from
+``dictionary.audio.exports.media_for_export``), the dataset also has a ``MediaTable`` (one
+row per file named, with its speaker, licence, attribution and duration; ``Download_URL``
+is the file's path in the dataset, ``media/<uuid>.mp3``) and ``Media_IDs`` on the entry and
+example rows. Without recordings there is no MediaTable and no such column.
 """
 from __future__ import annotations
 
@@ -26,6 +32,8 @@ from pycldf import Dictionary
 from pycldf.sources import Source as BibSource
 
 from ..models import Entry, Language, Source
+from ..sense_ids import example_id
+from .media import Media, MediaFile, MediaUse, copy_files
 from .table_out import stream_file
 
 TERMS = "http://cldf.clld.org/v1.0/terms.rdf#"
@@ -33,14 +41,18 @@ META_LANGUAGE = {"ID": "vie", "Name": "Vietnamese", "Glottocode": "viet1252",
                  "ISO639P3code": "vie"}
 NO_GLOSS = "?"  # Description is required; a sense without a Vietnamese gloss yet
 FOLDER = "cldf"  # the folder inside the zip
+MEDIA_FOLDER = "media"  # inside the dataset
+MEDIA_IDS = {"name": "Media_IDs", "separator": " ; ", "propertyUrl": f"{TERMS}mediaReference"}
 
 
-def export_cldf(entries: Iterable[Entry], *, title: str) -> Iterator[bytes]:
-    """A zip of a CLDF Dictionary of ``entries`` (in a ``cldf/`` folder), in chunks. The
-    dataset is written to a temporary directory that is removed when the stream ends."""
+def export_cldf(entries: Iterable[Entry], *, title: str,
+                media: Media | None = None) -> Iterator[bytes]:
+    """A zip of a CLDF Dictionary of ``entries`` (in a ``cldf/`` folder), with the
+    recordings in ``media`` that they name, in chunks. The dataset is written to a temporary
+    directory that is removed when the stream ends."""
     with tempfile.TemporaryDirectory(prefix="cldf-export-") as tmp:
         directory = Path(tmp) / FOLDER
-        write_dataset(entries, directory, title=title, spool=Path(tmp))
+        write_dataset(entries, directory, title=title, spool=Path(tmp), media=media)
         archive = Path(tmp) / "dataset.zip"
         zip_directory(directory, archive)
         with archive.open("rb") as file:
@@ -48,19 +60,28 @@ def export_cldf(entries: Iterable[Entry], *, title: str) -> Iterator[bytes]:
 
 
 def write_dataset(entries: Iterable[Entry], directory: Path, *, title: str,
-                  spool: Path) -> Dictionary:
+                  spool: Path, media: Media | None = None) -> Dictionary:
     """Write the CLDF dataset of ``entries`` into ``directory``; ``spool`` is a scratch
-    directory for the sense and example rows."""
-    dataset = new_dataset(directory)
-    collected = _Collected(spool)
+    directory for the sense and example rows (and the copies of the recordings)."""
+    dataset = new_dataset(directory, with_media=bool(media))
+    # The files are copied before any row names them: one withdrawn meanwhile is left out.
+    refs = MediaUse(copy_files(media, spool, MEDIA_FOLDER)) if media else None
+    collected = _Collected(spool, refs)
     with collected:
         _write_table(dataset, "EntryTable", collected.entry_rows(entries))
     _write_table(dataset, "SenseTable", collected.read("senses"))
     _write_table(dataset, "ExampleTable", collected.read("examples"))
+    if refs is not None:
+        _write_table(dataset, "MediaTable", map(media_row, _moved(refs, directory)))
     _write_table(dataset, "LanguageTable",
                  [*map(language_row, collected.languages.values()), META_LANGUAGE])
     dataset.add_sources(*map(bib_source, collected.sources.values()))
     dataset.properties.update(_metadata(title, collected.licenses))
+    if refs is not None:
+        dataset.properties["dc:description"] += (
+            " Recordings (MediaTable, files in media/) were published by a reviewer and are "
+            "shared with their speaker's consent to open exports; each names its speaker and "
+            "its own licence.")
     if collected.sources:
         dataset.properties["dc:source"] = "sources.bib"
     dataset.write_sources()
@@ -68,11 +89,17 @@ def write_dataset(entries: Iterable[Entry], directory: Path, *, title: str,
     return dataset
 
 
-def new_dataset(directory: Path) -> Dictionary:
+def new_dataset(directory: Path, with_media: bool = False) -> Dictionary:
     """An empty Dictionary with the components and columns this export fills."""
     dataset = Dictionary.in_dir(directory)
     dataset.add_component("LanguageTable")
     dataset.add_component("ExampleTable")
+    if with_media:
+        dataset.add_component("MediaTable")
+        dataset.add_columns("MediaTable", "Speaker", "Speaker_ID", "License", "Attribution",
+                            {"name": "Duration_ms", "datatype": "integer"})
+        dataset.add_columns("EntryTable", dict(MEDIA_IDS))
+        dataset.add_columns("ExampleTable", dict(MEDIA_IDS))
     dataset.add_columns(
         "EntryTable", {"name": "Homograph", "datatype": "integer"}, "Form_Kind",
         "Pronunciation", "Variety", {"name": "Variants", "separator": " ; "}, "Note",
@@ -82,6 +109,15 @@ def new_dataset(directory: Path) -> Dictionary:
         "Semantic_Field", "Concepticon_ID",
         {"name": "Example_IDs", "separator": " ; ", "propertyUrl": f"{TERMS}exampleReference"})
     return dataset
+
+
+def _moved(refs: MediaUse, directory: Path) -> Iterator[MediaFile]:
+    """The files the rows named, moved from the spool into the dataset's media folder."""
+    folder = directory / MEDIA_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    for file in refs.used.values():
+        file.path.replace(folder / file.path.name)
+        yield file
 
 
 def _write_table(dataset: Dictionary, name: str, rows: Iterable[dict[str, Any]]) -> None:
@@ -107,8 +143,9 @@ class _Collected:
     """What one pass over the entries gathers: languages, sources and licences (few), and
     the sense and example rows (many, spooled to JSON-lines files)."""
 
-    def __init__(self, spool: Path) -> None:
+    def __init__(self, spool: Path, refs: MediaUse | None = None) -> None:
         self.spool = spool
+        self.refs = refs
         self.languages: dict[str, Language] = {}
         self.sources: dict[str, Source] = {}
         self.licenses: set[str] = set()
@@ -137,14 +174,21 @@ class _Collected:
                 self.licenses.add(entry.license)
             for position, sense in enumerate(entry.senses, 1):
                 self.spool_sense(entry, sense, position)
-            yield entry_row(entry)
+            row = entry_row(entry)
+            if self.refs is not None:
+                row["Media_IDs"] = [f.id for f in self.refs.of(entry.public_id)]
+            yield row
 
     def spool_sense(self, entry: Entry, sense, position: int) -> None:
         sense_id = f"{entry.public_id}-{position}"
         example_ids = []
         for n, example in enumerate(sense.examples, 1):
             example_ids.append(f"{sense_id}-{n}")
-            self.write("examples", example_row(entry, example, example_ids[-1]))
+            row = example_row(entry, example, example_ids[-1])
+            if self.refs is not None:  # recordings name examples as hre-000123/1/2
+                row["Media_IDs"] = [f.id for f in self.refs.of(example_id(
+                    entry.public_id, _position(sense, position - 1), _position(example, n - 1)))]
+            self.write("examples", row)
         self.write("senses", sense_row(entry, sense, sense_id, position, example_ids))
 
     def write(self, name: str, row: dict[str, Any]) -> None:
@@ -179,6 +223,21 @@ def example_row(entry: Entry, example, example_id: str) -> dict[str, Any]:
         "Translated_Text": example.translation_vi or None,
         "Meta_Language_ID": META_LANGUAGE["ID"] if example.translation_vi else None,
     }
+
+
+def media_row(file: MediaFile) -> dict[str, Any]:
+    return {
+        "ID": file.id, "Name": file.path.name, "Description": f"Recording of {file.target}",
+        "Media_Type": file.media_type, "Download_URL": file.archive_name(MEDIA_FOLDER),
+        "Speaker": file.speaker, "Speaker_ID": file.speaker_id, "License": file.license,
+        "Attribution": file.attribution or None, "Duration_ms": file.duration_ms,
+    }
+
+
+def _position(row, number: int) -> int:
+    """A sense's or example's position (what its public id counts from); its place in the
+    list for objects not saved yet."""
+    return row.position if row.position is not None else number
 
 
 def language_row(language: Language) -> dict[str, Any]:

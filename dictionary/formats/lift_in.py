@@ -35,6 +35,7 @@ from .lift_xml import (
     Refused,
     Tree,
     choose,
+    is_audio,
     is_ipa,
     is_lang,
     mark,
@@ -43,6 +44,7 @@ from .lift_xml import (
     value_of,
     variant_kind_label,
 )
+from .lift_audio import entry_audio, example_audio
 from .records import ImportFailed, ImportProblem, ParsedEntry, ParsedSense
 from .table_in import LIMITS
 from .text import bad_character
@@ -54,7 +56,8 @@ LABEL_LIMIT = LIMITS["variant_label"]
 
 def like_headword(forms: list[ET.Element], lang: str | None):
     """An example's or variant's vernacular form: the headword's writing system, else the
-    first form that is neither Vietnamese nor English."""
+    first form that is neither Vietnamese nor English (nor the name of a sound file)."""
+    forms = [f for f in forms if not is_audio(f)]
     return (next((f for f in forms if f.get("lang") == lang), None)
             or next((f for f in forms if not (is_lang(f, "vi") or is_lang(f, "en"))), None))
 
@@ -202,6 +205,7 @@ class _Reader:
             note=self.take(note, choose(note.findall("form"), ("vi", "en"), True)
                            if note is not None else None, "note"),
             license=(self.sources.get(source) or {}).get("license", ""))
+        entry.audio = entry_audio(el)
         self.variants(el, entry, lang)
         self._senses(el, entry, lang)
         el.insert(0, ET.PI(SLOT, f"pos {entry.part_of_speech or ''}".strip()))
@@ -234,7 +238,7 @@ class _Reader:
         """The lexical-unit form in the language imported into (orthographic before IPA),
         the headword read from it, and its writing system."""
         unit = el.find("lexical-unit")
-        forms = unit.findall("form") if unit is not None else []
+        forms = [f for f in unit.findall("form") if not is_audio(f)] if unit is not None else []
         form = forms[0] if forms and self.vernacular is None else next(
             (f for ipa in (False, True) for f in forms  # orthographic before IPA
              if is_lang(f, self.vernacular or "") and is_ipa(f) == ipa), None)
@@ -267,6 +271,7 @@ class _Reader:
             el.remove(sense)
             parsed, pos = self.sense(sense, lang, number)
             entry.senses.append(parsed)
+            entry.audio += parsed.audio
             keys += [pos] if pos else []
         entry.part_of_speech = keys[0] if keys else None
         if len(set(keys)) > 1:
@@ -338,6 +343,7 @@ class _Reader:
             mark(example, form, "text")
             mark(el, example, "example")
             sense.examples.append((text, translation or ""))
+            sense.audio += example_audio(example, number, len(sense.examples))
             sense.example_lines.append(getattr(example, "line", None))
         sense.extra = {"lift": ET.tostring(el, encoding="unicode")}
         return sense, pos

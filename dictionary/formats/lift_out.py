@@ -10,6 +10,11 @@ survive) and making a new one when the value was edited; everything else is writ
 where it was. Other entries are written from the model alone, their ``extra`` columns as
 ``<field>``s. Every entry also gets ``source``, ``license`` and ``public-id`` traits.
 
+Handed recordings (``media``, the ``lift-media`` export: ``lift_media_out``), the entry's go
+into its pronunciation and each example's into the example, in place of the sound-file
+references kept from an imported LIFT file (``lift_media`` says how and why); without
+(``media=None``, plain LIFT), not a byte of the output changes.
+
 >>> from dictionary.models import Entry, Language, Sense, Source
 >>> e = Entry(public_id="hre-000007", headword="zatok", form_kind="orthographic",
 ...           language=Language(code="hre"), source=Source(key="nhomthu"), license="CC-BY-4.0",
@@ -41,7 +46,10 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 
 from ..models import PHONETIC, Entry, Sense
+from ..sense_ids import example_id
+from . import lift_media
 from .lift_xml import SLOT, is_label, load_kept, value_of, variant_kind_label
+from .media import Media, MediaUse
 
 PRODUCER = "tu-dien-hre-co"
 # Where a new element goes among its siblings (LIFT does not fix an order; this is FLEx's).
@@ -58,19 +66,24 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 Make = Callable[[str, "ET.Element | None"], ET.Element]
 
 
-def export_lift(entries: Iterable[Entry]) -> Iterator[bytes]:
-    """The LIFT document, in UTF-8 pieces: the prologue, one piece per entry, the end."""
+def export_lift(entries: Iterable[Entry], media: Media | MediaUse | None = None
+                ) -> Iterator[bytes]:
+    """The LIFT document, in UTF-8 pieces: the prologue, one piece per entry, the end.
+    ``media`` (target → recordings) adds references to ``audio/<uuid>.mp3`` files; a
+    ``MediaUse`` also tells the caller which files were named."""
+    refs = media if isinstance(media, MediaUse) or media is None else MediaUse(media)
     yield (f'<?xml version="1.0" encoding="UTF-8"?>\n'
            f'<lift version="0.13" producer="{PRODUCER}">\n').encode()
     for entry in entries:
-        el = entry_element(entry)
+        el = entry_element(entry, refs)
         _indent(el, 1)
         yield b"  " + ET.tostring(el, encoding="unicode").encode() + b"\n"
     yield b"</lift>\n"
 
 
-def entry_element(e: Entry) -> ET.Element:
-    """One ``<entry>``: the stored LIFT XML with its slots filled, or one made from the model."""
+def entry_element(e: Entry, refs: MediaUse | None = None) -> ET.Element:
+    """One ``<entry>``: the stored LIFT XML with its slots filled, or one made from the model;
+    with ``refs``, its recordings and its examples'."""
     stored = (e.extra or {}).get("lift")
     el = _kept(e, stored) if isinstance(stored, str) else ET.Element("entry", _attrs(e))
     record = _slots(el, "pos")  # the part of speech the entry had when it was imported
@@ -82,13 +95,15 @@ def entry_element(e: Entry) -> ET.Element:
     old = _slots(unit, "headword") if unit is not None else []
     lang = old[0][1].get("lang") if old else code + ("-fonipa" if e.form_kind == PHONETIC else "")
     _fill_box(el, ENTRY_ORDER, "lexical-unit", {}, "headword", e.headword, _form(lang))
+    if refs is not None:  # before the IPA: a new pronunciation holds both
+        _entry_media(el, refs.of(e.public_id))
     _fill_box(el, ENTRY_ORDER, "pronunciation", {}, "pronunciation", e.pronunciation,
               _form(f"{code}-fonipa"))
     _fill_list(el, ENTRY_ORDER, "variant", e.variants, lambda v: v.form,
                partial(_variant, lang=lang))
     _fill_box(el, ENTRY_ORDER, "note", {}, "note", e.note, _form("vi"))
     _fill(el, ENTRY_ORDER, "variety", e.variety, _trait("variety"))
-    senses = [_sense(s, e, lang, pos_changed) for s in e.senses]
+    senses = [_sense(s, e, lang, pos_changed, refs, i) for i, s in enumerate(e.senses)]
     orders = [s.get("order") for s in senses]
     if all(o is not None and o.lstrip("-").isdigit() for o in orders):
         numbers = [int(o) for o in orders]
@@ -107,7 +122,8 @@ def entry_element(e: Entry) -> ET.Element:
     return el
 
 
-def _sense(s: Sense, e: Entry, lang: str, pos_changed: bool) -> ET.Element:
+def _sense(s: Sense, e: Entry, lang: str, pos_changed: bool, refs: MediaUse | None = None,
+           number: int = 0) -> ET.Element:
     stored = (s.extra or {}).get("lift")
     el = _kept(e, stored) if isinstance(stored, str) else ET.Element("sense")
     # Part of speech is the entry's in the model, each sense's in LIFT: the stored value
@@ -122,7 +138,9 @@ def _sense(s: Sense, e: Entry, lang: str, pos_changed: bool) -> ET.Element:
     _fill_box(el, SENSE_ORDER, "note", {"type": "gloss-note"}, "gloss_note", s.gloss_note,
               _form("en"))
     _fill_list(el, SENSE_ORDER, "example", s.examples, lambda x: x.text,
-               partial(_example, lang=lang))
+               partial(_example, lang=lang, audio=None if refs is None else partial(
+                   _example_media, refs=refs, code=e.language.code, public_id=e.public_id,
+                   sense=_position(s, number), examples=s.examples)))
     _fill(el, SENSE_ORDER, "semantic_field", s.semantic_field, _trait("semantic-domain-ddp4"))
     _fill(el, SENSE_ORDER, "concept_id", s.concept_id, _trait("concepticon-id"))
     _fill(el, SENSE_ORDER, "concept_gloss", s.concept_gloss, _trait("concepticon-gloss"))
@@ -143,11 +161,40 @@ def _variant(v, old: ET.Element | None, lang: str) -> ET.Element:
     return el
 
 
-def _example(x, old: ET.Element | None, lang: str) -> ET.Element:
+def _example(x, old: ET.Element | None, lang: str, audio=None) -> ET.Element:
     el = old if old is not None else ET.Element("example")
     _fill(el, INNER_ORDER, "text", x.text, _form(lang))
     _fill_box(el, INNER_ORDER, "translation", {}, "translation", x.translation_vi, _form("vi"))
+    if audio is not None:
+        audio(el, x)
     return el
+
+
+# ---- recordings (lift_media) ----------------------------------------------------------------
+def _entry_media(el: ET.Element, files) -> None:
+    lift_media.drop_entry_refs(el)
+    if not files:
+        return
+    box = lift_media.pronunciation_box(el)
+    if box is None:
+        box = ET.Element("pronunciation")
+        _insert(el, ENTRY_ORDER, box)
+    for file in files:
+        _insert(box, INNER_ORDER, lift_media.media_element(file, _safe))
+
+
+def _example_media(el: ET.Element, x, *, refs: MediaUse, code: str, public_id: str,
+                   sense: int, examples) -> None:
+    lift_media.drop_example_refs(el)
+    number = next(i for i, other in enumerate(examples) if other is x)
+    for file in refs.of(example_id(public_id, sense, _position(x, number))):
+        _insert(el, INNER_ORDER, lift_media.audio_form(file, code))
+
+
+def _position(row, number: int) -> int:
+    """A sense's or example's position (0-based, what its public id counts from); its place
+    in the list for objects not saved yet."""
+    return row.position if row.position is not None else number
 
 
 # ---- slots -----------------------------------------------------------------------------------

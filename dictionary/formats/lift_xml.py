@@ -68,6 +68,13 @@ def is_lang(el: ET.Element, code: str) -> bool:
     return tags[0] == code or tags[:2] == ["x", code]
 
 
+def is_audio(el: ET.Element) -> bool:
+    """A form in an audio writing system (FieldWorks: ``hre-Zxxx-x-audio``), whose text is
+    the name of a sound file, not text of the language."""
+    tags = (el.get("lang") or "").casefold().split("-")
+    return "zxxx" in tags and "audio" in tags
+
+
 def is_ipa(el: ET.Element) -> bool:
     return "fonipa" in (el.get("lang") or "").casefold().split("-")
 

@@ -45,6 +45,16 @@ class ImportFailed(Exception):
         return f"{len(self.errors)} problems:\n" + "\n".join(f"  {e}" for e in self.errors)
 
 
+@dataclass(frozen=True)
+class AudioRef:
+    """A recording the lexicon file names: ``href`` (a file name or path, as written) for the
+    entry (``example`` None) or for example ``example`` (1-based sense, 1-based example)."""
+
+    line: int | None
+    href: str
+    example: tuple[int, int] | None = None
+
+
 @dataclass
 class ParsedSense:
     gloss_vi: str
@@ -56,6 +66,7 @@ class ParsedSense:
     examples: list[tuple[str, str]] = field(default_factory=list)  # (text, translation_vi)
     definition: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # source data the model does not hold
+    audio: list[AudioRef] = field(default_factory=list, compare=False)  # of its examples
     # Where the sense and each of its examples are in the file, for the limit checks.
     line: int | None = field(default=None, compare=False)
     example_lines: list[int | None] = field(default_factory=list, compare=False)
@@ -79,6 +90,7 @@ class ParsedEntry:
     senses: list[ParsedSense] = field(default_factory=list)
     variants: list[tuple[str, str, str | None]] = field(default_factory=list)  # form, kind, label
     row_id: str | None = None  # curated `id` cell
+    audio: list[AudioRef] = field(default_factory=list, compare=False)  # recordings it names
     variant_lines: list[int | None] = field(default_factory=list, compare=False)
 
 

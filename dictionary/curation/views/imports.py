@@ -38,7 +38,9 @@ from ...web import lang_name
 from .. import STATUS_LABELS, bp
 from ..import_batches import RevertRefused, batch_revisions, list_batches, revert_batch
 from ..import_jobs import CONFIRM, DRY_RUN, needs_background, start_job
-from ..importer import NEW_STATUSES, ImportConflict, ImportFailed, import_lexicon, report_summary
+from ...audio.models import Speaker
+from ..importer import NEW_STATUSES, ImportConflict, ImportFailed
+from ..import_runs import import_upload, upload_summary
 from ..uploads import Upload, claim, clean_expired, discard, load_upload, release, store_upload
 from .import_pages import (
     ACTION_LABELS,
@@ -57,6 +59,8 @@ class UploadForm(FlaskForm):
     lang = SelectField(_l("Language"))
     source = SelectField(_l("Source (for files without a source column)"))
     status = SelectField(_l("Status of new entries"))
+    audio = FileField(_l("Recordings (optional): a zip of sound files"))
+    speaker = SelectField(_l("Speaker of the recordings"), default="")
 
     def fill_choices(self) -> None:
         languages = db_session().scalars(select(Language).order_by(Language.id))
@@ -67,6 +71,9 @@ class UploadForm(FlaskForm):
             SelectChoice(s["key"], s["key"]) for s in known.get("source", [])]
         allowed = [s for s in NEW_STATUSES if s != PUBLISHED or has_role(current_user, REVIEWER)]
         self.status.choices = [SelectChoice(s, STATUS_LABELS[s]) for s in allowed]
+        self.speaker.choices = [SelectChoice("", "–")] + [
+            SelectChoice(p.public_id, f"{p.display_name} ({p.language_code}, {p.public_id})")
+            for p in db_session().scalars(select(Speaker).order_by(Speaker.display_name))]
 
 
 def _language_name(language: Language) -> str:
@@ -87,10 +94,10 @@ def _owned_upload(token: str):
 
 
 # ---- upload and dry run ---------------------------------------------------------------------
-def _dry_run(data: bytes, *, file_name: str, lang: str, source: str | None, status: str):
+def _dry_run(upload: Upload, data: bytes):
+    """The dry run of a stored upload, in this request: (report, audio plan)."""
     with get_db().Session() as s:
-        return import_lexicon(s, None, lang, dry_run=True, data=data, file_name=file_name,
-                              status=status, source=source, user=current_user)
+        return import_upload(s, upload, data, dry_run=True, user=current_user)
 
 
 def clean_file_name(name: str | None) -> str:
@@ -114,21 +121,26 @@ def imports():
         return render_template("admin/import.html", form=form, limit=_limit_mb()), \
             400 if form.is_submitted() else 200
     data = form.file.data.read()
+    audio = form.audio.data.read() if form.audio.data else None
     params = {"file_name": clean_file_name(form.file.data.filename), "lang": form.lang.data,
-              "source": form.source.data or None, "status": form.status.data}
-    if needs_background(len(data), data.count(b"\n")):
-        # Kept before its check, but it cannot be confirmed until the worker's dry run passed.
-        clean_expired()
-        upload = store_upload(data, user_id=current_user.id, checked=False, **params)
+              "source": form.source.data or None, "status": form.status.data,
+              "speaker": form.speaker.data or None,
+              "audio_name": clean_file_name(form.audio.data.filename) if audio else ""}
+    # Kept before its check (the archive is read from disk), but it cannot be confirmed
+    # until a dry run passed; one that fails is discarded at once.
+    clean_expired()
+    background = needs_background(len(data) + len(audio or b""), data.count(b"\n"))
+    upload = store_upload(data, audio, user_id=current_user.id, checked=not background,
+                          **params)
+    if background:
         return _in_background(DRY_RUN, upload)
     try:
-        report = _dry_run(data, **params)
+        report, plan = _dry_run(upload, data)
     except ImportFailed as exc:
+        discard(upload.directory)
         return failed(exc, params["file_name"])
-    clean_expired()
-    upload = store_upload(data, user_id=current_user.id, **params)
     upload.save_versions(report.versions)
-    return report_page(upload, report_summary(report, ROWS_SHOWN))
+    return report_page(upload, upload_summary(report, plan, ROWS_SHOWN))
 
 
 @bp.get("/import/<token>")
@@ -143,15 +155,14 @@ def import_review(token: str):
         discard(upload.directory)
         return refused(_("The stored file is damaged; nothing was imported. Upload the file "
                          "again."), 409)
-    if needs_background(upload.size, upload.lines):
+    if needs_background(upload.size + upload.audio_size, upload.lines):
         return _in_background(DRY_RUN, upload)
     try:
-        report = _dry_run(data, file_name=upload.file_name, lang=upload.lang,
-                          source=upload.source, status=upload.status)
+        report, plan = _dry_run(upload, data)
     except ImportFailed as exc:
         return failed(exc, upload.file_name)
     upload.save_versions(report.versions)  # what the person sees now is what they confirm
-    return report_page(upload, report_summary(report, ROWS_SHOWN))
+    return report_page(upload, upload_summary(report, plan, ROWS_SHOWN))
 
 
 @bp.post("/import/<token>/confirm")
@@ -172,7 +183,7 @@ def import_confirm(token: str):
     if claimed is None:
         return refused(_("This upload does not exist or has expired. Nothing was imported; "
                          "upload the file again."), 404)
-    if needs_background(upload.size, upload.lines):
+    if needs_background(upload.size + upload.audio_size, upload.lines):
         try:
             return _in_background(CONFIRM, upload)  # the worker checks the bytes again
         except Exception:
@@ -184,10 +195,9 @@ def import_confirm(token: str):
             return refused(_("The stored file is not the file of the dry run; nothing was "
                              "imported. Upload the file again."), 409)
         with get_db().Session() as s:
-            report = import_lexicon(s, None, upload.lang, data=data, file_name=upload.file_name,
-                                    status=upload.status, source=upload.source,
-                                    user=current_user._get_current_object(),
-                                    expected=upload.versions(claimed))
+            report, plan = import_upload(s, upload, data, directory=claimed,
+                                         user=current_user._get_current_object(),
+                                         expected=upload.versions(claimed))
     except ImportConflict as exc:
         release(upload)  # nothing was imported; it can be checked again and confirmed
         return conflict_page(upload, exc.errors[:ROWS_SHOWN],
@@ -203,6 +213,8 @@ def import_confirm(token: str):
     flash(_("Import %(n)d done: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.",
             n=report.batch_id, created=report.created, updated=report.updated,
             unchanged=report.unchanged))
+    if plan is not None:
+        flash(_("%(n)d new recordings wait for processing and review.", n=plan.recordings))
     return redirect(url_for("admin.import_batch", batch_id=report.batch_id))
 
 

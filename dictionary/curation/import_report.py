@@ -1,0 +1,141 @@
+"""What an import did, or a dry run would do: the report, and its summaries for pages and jobs.
+
+Where it sits: ``importer.import_lexicon`` fills an ``ImportReport``; the CLI prints it, the
+import pages show it, and a background job keeps its JSON summary (``report_summary``,
+``problems_summary``) so any process can show it; an ``ImportBatch`` keeps its counts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..formats import ParsedLexicon
+from ..formats.records import AudioRef, ImportFailed, ImportProblem
+from ..models import PUBLISHED
+from .import_plan import CREATED, UNCHANGED, UPDATED
+
+
+@dataclass
+class ReportRow:
+    line: int
+    action: str  # created | updated | unchanged
+    public_id: str | None  # None: a new entry (or one a dry run would create)
+    headword: str
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, for a dry run, would do): one ``ReportRow`` per entry in
+    the file, counts by action, ignored columns, and other entries renumbered as homographs."""
+
+    file: str
+    lang: str
+    format: str  # "starter" | "curated" | the other parsers' names
+    encoding: str
+    dry_run: bool = False
+    rows: list[ReportRow] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    # Entries not in the file whose homograph number changed because of it.
+    renumbered: list[str] = field(default_factory=list)
+    status: str = PUBLISHED  # what new entries are (or would be) created as
+    # Which entry fields the file fills, with how many entries fill each (format-neutral,
+    # so it says the same for a CSV, a workbook, LIFT or MDF).
+    fields: list[tuple[str, int]] = field(default_factory=list)
+    # (line, as found, as converted) for lines a legacy-encoding conversion changed.
+    samples: list[tuple[int, str, str]] = field(default_factory=list)
+    # What does not stop the import but should be read (e.g. a LIFT part of speech that is
+    # not in the controlled list, kept as it was).
+    warnings: list[ImportProblem] = field(default_factory=list)
+    batch_id: int | None = None  # the ImportBatch of a confirmed import
+    # public id → version of the stored entries the file names, as this run saw them: a
+    # dry run's are handed back as ``expected`` when the import is confirmed.
+    versions: dict[str, int] = field(default_factory=dict)
+    # Recordings the file names (LIFT media references), by the line of their entry:
+    # ``dictionary.audio.bulk`` matches them with the files of an audio archive.
+    audio: dict[int, list[AudioRef]] = field(default_factory=dict)
+
+    def _count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+    @property
+    def created(self) -> int:
+        return self._count(CREATED)
+
+    @property
+    def updated(self) -> int:
+        return self._count(UPDATED)
+
+    @property
+    def unchanged(self) -> int:
+        return self._count(UNCHANGED)
+
+    def summary(self) -> str:
+        """One or two lines for people: what happened (or would happen, for a dry run)."""
+        verb = "would be " if self.dry_run else ""
+        text = (f"{self.file} ({self.format} format, {self.lang}): {len(self.rows)} entries; "
+                f"{self.created} {verb}created, {self.updated} {verb}updated, "
+                f"{self.unchanged} unchanged")
+        if self.renumbered:
+            text += f"; homograph numbers of {len(self.renumbered)} other entries {verb}updated"
+        if self.ignored_columns:
+            text += "\nIgnored columns: " + ", ".join(self.ignored_columns)
+        return text
+
+
+ROWS_KEPT = 1000  # report rows and problems a summary keeps (the pages show as many)
+
+
+def report_summary(report: ImportReport, rows: int = ROWS_KEPT) -> dict[str, Any]:
+    """What the report page shows of a dry run, as JSON (kept with a background job)."""
+    changed = [r for r in report.rows if r.action != "unchanged"]
+    return {
+        "file": report.file, "lang": report.lang, "format": report.format,
+        "encoding": report.encoding, "status": report.status, "entries": len(report.rows),
+        "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
+        "fields": [list(f) for f in report.fields], "ignored_columns": report.ignored_columns,
+        "warnings": [str(w) for w in report.warnings[:rows]],
+        "samples": [list(s) for s in report.samples], "renumbered": report.renumbered[:rows],
+        "rows": [{"line": r.line, "action": r.action, "public_id": r.public_id,
+                  "headword": r.headword} for r in changed[:rows]],
+        "hidden_rows": max(0, len(changed) - rows), "batch_id": report.batch_id,
+    }
+
+
+def problems_summary(exc: ImportFailed, rows: int = ROWS_KEPT) -> dict[str, Any]:
+    """The problems of a file that cannot be imported, as JSON (kept with a background job)."""
+    return {"problems": [{"line": p.line, "column": p.column, "message": p.message}
+                         for p in exc.errors[:rows]],
+            "hidden": max(0, len(exc.errors) - rows),
+            "rejected": len({p.line for p in exc.errors if p.line is not None})}
+
+
+def batch_counts(report: ImportReport) -> dict[str, Any]:
+    """What an ``ImportBatch`` keeps of the report (its ``counts`` column)."""
+    return {"entries": len(report.rows), "created": report.created, "updated": report.updated,
+            "unchanged": report.unchanged, "renumbered": len(report.renumbered),
+            "new_status": report.status}
+
+
+# The entry fields a report lists, in the order people read an entry.
+_FIELD_CHECKS: tuple[tuple[str, Any], ...] = (
+    ("headword", lambda p: p.headword),
+    ("part_of_speech", lambda p: p.part_of_speech),
+    ("pronunciation", lambda p: p.pronunciation),
+    ("variety", lambda p: p.variety),
+    ("gloss_vi", lambda p: any(s.gloss_vi for s in p.senses)),
+    ("gloss_en", lambda p: any(s.gloss_en for s in p.senses)),
+    ("definition", lambda p: any(s.definition for s in p.senses)),
+    ("semantic_field", lambda p: any(s.semantic_field for s in p.senses)),
+    ("concept_id", lambda p: any(s.concept_id for s in p.senses)),
+    ("example", lambda p: any(s.examples for s in p.senses)),
+    ("variant", lambda p: p.variants),
+    ("note", lambda p: p.note),
+    ("source", lambda p: p.source),
+    ("extra", lambda p: p.extra or any(s.extra for s in p.senses)),
+)
+
+
+def filled_fields(parsed: ParsedLexicon) -> list[tuple[str, int]]:
+    """(field, number of entries with a value) for the fields the file fills."""
+    counts = [(name, sum(1 for p in parsed.entries if check(p))) for name, check in _FIELD_CHECKS]
+    return [(name, n) for name, n in counts if n]

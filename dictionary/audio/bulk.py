@@ -77,11 +77,12 @@ class AudioPlan:
     unmatched: list[str] = field(default_factory=list)  # files matched to nothing
     ambiguous: list[tuple[str, str]] = field(default_factory=list)  # file or href, candidates
     speaker: str = ""  # public id
+    speaker_name: str = ""  # display name
     recordings: int = 0  # new recordings written (a confirmed import)
 
     def summary(self, rows: int = SHOWN) -> dict[str, Any]:
         return {
-            "speaker": self.speaker, "matched": len(self.matches), "recordings": self.recordings,
+            "speaker": self.speaker, "speaker_name": self.speaker_name, "matched": len(self.matches), "recordings": self.recordings,
             "matches": [{"file": m.file, "line": m.line, "headword": m.headword,
                          "public_id": m.public_id, "example": list(m.example or ()) or None,
                          "how": m.how} for m in self.matches[:rows]],
@@ -213,7 +214,7 @@ class Attach:
     def __call__(self, session: Session, report: Report) -> None:
         speaker = chosen_speaker(session, self.speaker_id, report.lang)
         self.plan = match(report, self.archive)
-        self.plan.speaker = self.speaker_id
+        self.plan.speaker, self.plan.speaker_name = self.speaker_id, speaker.display_name
         problems = plan_problems(self.plan, self.archive)
         work = storage.scratch(f"archive-{uuidlib.uuid4()}")
         try:

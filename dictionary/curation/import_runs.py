@@ -43,12 +43,12 @@ def import_with_audio(session: Session, path, lang: str, *, audio: bytes | str |
     except ArchiveRefused as exc:
         raise ImportFailed(str(exc)) from None
     with archive:
-        chosen_speaker(session, speaker, lang)
+        name = chosen_speaker(session, speaker, lang).display_name
         session.rollback()  # end the read: import_lexicon wants a clean session
         if dry_run:
             report = import_lexicon(session, path, lang, user=user, dry_run=True, **options)
             plan = match(report, archive)
-            plan.speaker = speaker or ""
+            plan.speaker, plan.speaker_name = speaker or "", name
             problems = plan_problems(plan, archive) or check_files(plan, archive)
             if problems:
                 raise ImportFailed(errors=problems)

@@ -273,8 +273,8 @@ def test_the_import_page_checks_and_imports_a_lexicon_with_its_recordings(app, t
     page = post("spk-0001")
     text = page.get_data(as_text=True)
     assert page.status_code == 200, text
-    assert "4 files will become recordings by spk-0001, waiting for review." in text
-    assert "<td>kelop.WAV</td><td>19</td><td>–</td>" in text and "file named after the headword" in text
+    assert "4 files will become recordings by Người nói thử (spk-0001), waiting for review." in text
+    assert "<td>19</td>\n    <td>kelop</td>\n    <td>kelop.WAV</td><td>file named after the headword</td><td>–</td>" in text
     assert "bonxa · example 1.1" in text and "ghi-chu.txt" in text
     assert counts(app) == (0, 0, [])
     token = re.search(r'/admin/import/([A-Za-z0-9_-]{32})/confirm', text).group(1)
@@ -310,7 +310,7 @@ def test_a_large_archive_is_checked_and_imported_by_the_background_worker(app, t
     state, _, _ = follow(client, checking.headers["Location"])
     assert (state["state"], state["kind"]) == ("done", "dry_run")
     report = client.get(checking.headers["Location"]).get_data(as_text=True)
-    assert "4 files will become recordings by spk-0001" in report and "bonxa-vd.wav" in report
+    assert "4 files will become recordings by Người nói thử (spk-0001)" in report and "bonxa-vd.wav" in report
     token = re.search(r'/admin/import/([A-Za-z0-9_-]{32})/confirm', report).group(1)
     importing = client.post(f"/admin/import/{token}/confirm",
                             data={"csrf_token": csrf_token(client, "/admin/import")})

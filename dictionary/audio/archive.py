@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import threading
 import unicodedata
 import urllib.parse
 import zipfile
@@ -89,7 +90,8 @@ class Archive:
         if len(infos) > limit_files:
             raise ArchiveRefused(f"{label} holds {len(infos)} files; at most {limit_files} "
                                  "can be imported at once: split it")
-        per_file = int(config["MAX_CONTENT_LENGTH"])
+        self.per_file = per_file = int(config["MAX_CONTENT_LENGTH"])
+        self.lock = threading.Lock()  # one reader of the zip at a time
         total = 0
         self.members: list[Member] = []
         for info in infos:
@@ -138,9 +140,9 @@ class Archive:
     def copy(self, member: Member, path: Path) -> None:
         """Write ``member`` to ``path``, counting what it really unpacks to (the directory's
         size may lie): ``ArchiveRefused`` past an upload's limit or when it is damaged."""
-        limit, size = int(current_app.config["MAX_CONTENT_LENGTH"]), 0
+        limit, size = self.per_file, 0
         try:
-            with self.zip.open(member.name) as source, open(path, "wb") as out:
+            with self.lock, self.zip.open(member.name) as source, open(path, "wb") as out:
                 while chunk := source.read(1 << 16):
                     size += len(chunk)
                     if size > limit:

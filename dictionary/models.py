@@ -75,6 +75,9 @@ class Source(Base):
     citation: Mapped[str] = mapped_column(Text, default="")
     license: Mapped[str] = mapped_column(String(64), default="")
     url: Mapped[str | None] = mapped_column(String(300))
+    # How its files' writing systems and markers are read, remembered from an import
+    # (``curation.import_sources``): {"ws": {code: role}, "markers": {marker: meaning}}.
+    import_mapping: Mapped[dict | None] = mapped_column(JSON)
 
 
 class Entry(Base):

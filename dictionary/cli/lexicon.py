@@ -22,7 +22,11 @@ from ..curation.export import ALL, FORMATS, export_chunks
 from ..curation.import_batches import RevertRefused, list_batches, revert_batch
 from ..audio.bulk import AudioPlan
 from ..curation.import_runs import import_with_audio
+from ..curation.import_sources import NewSource
 from ..curation.importer import ImportFailed
+from ..formats.lift_ws import parse_ws_option
+from ..formats.mdf_markers import load_marker_file
+from ..formats.records import ImportMapping
 from ..db import get_db
 from ..schema import init_db
 
@@ -41,11 +45,42 @@ from ..schema import init_db
               help="A zip of the recordings that come with the file (see the README).")
 @click.option("--speaker", help="Public id of the recordings' speaker (spk-0001); needed "
                                 "with --audio.")
+@click.option("--ws", "ws", multiple=True, metavar="CODE=ROLE",
+              help="What a LIFT writing system holds: headword, phonetic, vi, gloss (another "
+                   "language's gloss, kept) or ignore; repeatable.")
+@click.option("--markers", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A Toolbox marker file (TOML: [markers] gn = \"gloss:id\" …), for files "
+                   "whose markers are not standard MDF.")
+@click.option("--source-citation", help="Declare a new source (--source KEY): its citation.")
+@click.option("--source-license", help="Declare a new source: its licence (SPDX, CC-BY-4.0).")
+@click.option("--remember-mapping", is_flag=True,
+              help="The source remembers this --ws/--markers mapping for its next imports.")
+@click.option("--skip-invalid", is_flag=True,
+              help="Import the valid entries of a LIFT file and skip those with problems "
+                   "(listed), instead of refusing the file.")
 def import_lexicon_command(path: Path, lang: str, dry_run: bool, status: str | None,
                            source: str | None, email: str | None, audio: Path | None,
-                           speaker: str | None) -> None:
+                           speaker: str | None, ws: tuple[str, ...], markers: Path | None,
+                           source_citation: str | None, source_license: str | None,
+                           remember_mapping: bool, skip_invalid: bool) -> None:
     """Import a lexicon file, all or nothing, as one import batch (see `import-batches`)."""
     init_db()
+    try:
+        mapping = ImportMapping(ws=parse_ws_option(ws), markers=load_marker_file(
+            markers.read_text(encoding="utf-8")) if markers else {})
+    except ValueError as exc:
+        click.echo(f"--ws {exc}", err=True)
+        sys.exit(2)
+    except (ImportFailed, UnicodeDecodeError) as exc:
+        click.echo(f"{markers}: {exc}", err=True)
+        sys.exit(2)
+    new_source = None
+    if source_citation is not None or source_license is not None:
+        if not source:
+            click.echo("--source-citation and --source-license declare the source named by "
+                       "--source KEY.", err=True)
+            sys.exit(2)
+        new_source = NewSource(source, source_citation or "", source_license or "")
     try:
         with get_db().Session() as s:
             user = user_by_email(s, email) if email else None
@@ -55,13 +90,20 @@ def import_lexicon_command(path: Path, lang: str, dry_run: bool, status: str | N
             report, recordings = import_with_audio(
                 s, path, lang, dry_run=dry_run, status=status, source=source, user=user,
                 audio=str(audio) if audio else None, audio_label=audio.name if audio else "",
-                speaker=speaker, data_dir=Path(current_app.config["DATA_DIR"]))
+                speaker=speaker, data_dir=Path(current_app.config["DATA_DIR"]),
+                mapping=mapping or None, new_source=new_source,
+                remember_mapping=remember_mapping, skip_invalid=skip_invalid)
     except ImportFailed as exc:
         click.echo(f"{path}: nothing was imported.", err=True)
         for error in exc.errors:
             click.echo(f"  {error}", err=True)
+        _echo_writing_systems(exc.writing_systems, err=True)
+        if exc.skippable:
+            click.echo(f"Only entries are wrong: --skip-invalid imports the other {exc.valid} "
+                       f"and skips these {exc.skippable}.", err=True)
         sys.exit(1)
     if dry_run:
+        _echo_writing_systems(report.writing_systems)
         for row in report.rows:
             click.echo(f"  line {row.line}: {row.action:<9} {row.public_id or '(new)'}  {row.headword}")
     for line, before, after in report.samples:
@@ -76,6 +118,17 @@ def import_lexicon_command(path: Path, lang: str, dry_run: bool, status: str | N
     if report.batch_id is not None:
         click.echo(f"Import batch {report.batch_id} (undo it with: "
                    f"flask --app dictionary revert-import {report.batch_id})")
+
+
+def _echo_writing_systems(found: list[dict], err: bool = False) -> None:
+    """The LIFT file's writing systems: code, role, where found how often."""
+    if not found:
+        return
+    click.echo("Writing systems (map one with --ws CODE=ROLE):", err=err)
+    for row in found:
+        where = ", ".join(f"{context} {n}" for context, n in row["counts"].items())
+        mapped = " (mapped)" if row["mapped"] else ""
+        click.echo(f"  {row['code']:<20} {row['role'] + mapped:<18} {where}", err=err)
 
 
 def _echo_recordings(plan: AudioPlan, dry_run: bool) -> None:

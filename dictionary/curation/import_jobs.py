@@ -270,7 +270,8 @@ def _check(token: str, user, progress: _Progress) -> tuple[str, dict[str, Any]]:
             report, plan = import_upload(s, upload, data, dry_run=True, user=user,
                                          progress=progress)
     except ImportFailed as exc:
-        uploads.discard(upload.directory)  # only files that passed are kept
+        if not (exc.writing_systems or exc.skippable):  # no other way to read it: gone
+            uploads.discard(upload.directory)
         return FAILED, {"kind": INVALID, **problems_summary(exc)}
     try:
         upload.save_versions(report.versions)

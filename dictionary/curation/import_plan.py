@@ -10,6 +10,8 @@ show how far it got.
 """
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -17,11 +19,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from search_index import normalize
 
-from ..formats.records import ParsedEntry, ParsedLexicon
-from ..models import DELETED, Entry, Language, Sense, Source
+from ..formats.records import ImportFailed, ImportProblem, ParsedEntry, ParsedLexicon
+from ..models import DELETED, DRAFT, PUBLISHED, Entry, Language, Sense, Source
 from ..revisions import EntryState, assign_state, entry_state
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+PUBLIC_ID = re.compile(r"[a-z]{2,8}-\d{6}")  # hre-000123
 STEP = 500  # entries between two progress calls (and per database query)
 Progress = Callable[[int, int], None]
 
@@ -54,10 +57,13 @@ class Plan:
                  progress: Progress = _quiet) -> None:
         self.language = session.scalar(select(Language).where(Language.code == lang))
         self.parsed = parsed
-        self.keys = {p.source_key for p in parsed.entries}
         total = len(parsed.entries)
+        self.adopted = self._by_public_id(session, parsed.entries)
+        self.keys = {p.source_key for p in parsed.entries}
         self.existing = self._load_existing(session, [p.source_key for p in parsed.entries],
                                             progress)
+        self.existing.update((key, e) for key, e in self.adopted.items()
+                             if key not in self.existing)
         numbers, others = self._homographs(session)
         self.rows: list[tuple[ParsedEntry, Entry | None, str]] = []
         # (row, stored entry or None, homograph number, content changed)
@@ -86,6 +92,29 @@ class Plan:
         so a confirmation can tell whether any of them was changed since."""
         return {e.public_id: e.version for e in self.existing.values()}
 
+    def _by_public_id(self, session: Session, entries: list[ParsedEntry]) -> dict[str, Entry]:
+        """Rows whose ``id`` is the public id of a stored entry of this language (our own
+        CSV/XLSX export, re-imported) update that entry instead of making a copy: the row
+        takes the entry's source key, or, for an entry made in the forms (none), the entry
+        is found under the row's. Returns the latter, by the row's key."""
+        wanted = {p.row_id: p for p in entries if p.row_id and PUBLIC_ID.fullmatch(p.row_id)}
+        found: dict[str, Entry] = {}
+        if not wanted or self.language is None:
+            return found
+        ids = list(wanted)
+        for i in range(0, len(ids), STEP):
+            for entry in session.scalars(select(Entry).where(
+                    Entry.language_id == self.language.id,
+                    Entry.public_id.in_(ids[i:i + STEP])).options(
+                    selectinload(Entry.source), selectinload(Entry.variants),
+                    selectinload(Entry.senses).selectinload(Sense.examples))):
+                row = wanted[entry.public_id]
+                if entry.source_key:
+                    row.source_key = entry.source_key
+                else:
+                    found[row.source_key] = entry
+        return found
+
     def _load_existing(self, session: Session, keys: list[str],
                        progress: Progress) -> dict[str, Entry]:
         if self.language is None:
@@ -109,9 +138,12 @@ class Plan:
         current: dict[tuple, int | None] = {}
         touched: set[str] = set()
         if self.language is not None:
+            adopted = {e.id for e in self.adopted.values()}
             for entry_id, headword, source_key, homograph in session.execute(
                     select(Entry.id, Entry.headword, Entry.source_key, Entry.homograph)
                     .where(Entry.language_id == self.language.id, Entry.status != DELETED)):
+                if entry_id in adopted:
+                    continue  # the file's row stands for it
                 member = ("file", source_key) if source_key in self.keys else ("db", entry_id)
                 members[member] = (normalize.exact_key(headword), source_key or "")
                 current[member] = homograph
@@ -150,7 +182,9 @@ def apply_plan(session: Session, plan: Plan, status: str,
     written: list[tuple[Entry, str]] = []
     for p, entry, number, content in plan.changes:
         if entry is None:
-            entry = Entry(language=language, source_key=p.source_key, status=status,
+            # Nothing without a Vietnamese gloss is shown: such entries wait as drafts.
+            entry = Entry(language=language, source_key=p.source_key,
+                          status=status if glossed(p) else DRAFT,
                           reviewed=False, source=sources[p.source])
             session.add(entry)
             summary = CREATED
@@ -170,6 +204,25 @@ def apply_plan(session: Session, plan: Plan, status: str,
     session.flush()
     progress(len(plan.changes), len(plan.changes))
     return written
+
+
+def glossed(p: ParsedEntry) -> bool:
+    """Whether every sense has a Vietnamese gloss (or a note saying why not), and there is
+    one: what a published entry needs."""
+    return bool(p.senses) and all(s.gloss_vi or s.gloss_note for s in p.senses)
+
+
+def refuse_unglossed_published(plan: Plan) -> None:
+    """A file may not take the Vietnamese gloss away from a published entry (the public
+    page would show a sense nobody can read): ``ImportFailed`` naming them."""
+    problems = [ImportProblem(p.line, "gloss", (
+        f"{entry.public_id} ({entry.headword}) is published; the file gives it a sense "
+        "without a Vietnamese gloss. Add the gloss in the file (or unpublish the entry "
+        "first)")) for p, entry, action in plan.rows
+        if entry is not None and action == UPDATED and entry.status == PUBLISHED
+        and not glossed(p)]
+    if problems:
+        raise ImportFailed(errors=problems)
 
 
 def fill(entry: Entry, p: ParsedEntry, source: Source) -> None:

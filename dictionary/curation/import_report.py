@@ -53,6 +53,8 @@ class ImportReport:
     # Recordings the file names (LIFT media references), by the line of their entry:
     # ``dictionary.audio.bulk`` matches them with the files of an audio archive.
     audio: dict[int, list[AudioRef]] = field(default_factory=dict)
+    # LIFT: the file's writing systems, with counts by where and the role each got.
+    writing_systems: list[dict] = field(default_factory=list)
 
     def _count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -98,6 +100,7 @@ def report_summary(report: ImportReport, rows: int = ROWS_KEPT) -> dict[str, Any
         "rows": [{"line": r.line, "action": r.action, "public_id": r.public_id,
                   "headword": r.headword} for r in changed[:rows]],
         "hidden_rows": max(0, len(changed) - rows), "batch_id": report.batch_id,
+        "writing_systems": report.writing_systems,
     }
 
 
@@ -106,6 +109,8 @@ def problems_summary(exc: ImportFailed, rows: int = ROWS_KEPT) -> dict[str, Any]
     return {"problems": [{"line": p.line, "column": p.column, "message": p.message}
                          for p in exc.errors[:rows]],
             "hidden": max(0, len(exc.errors) - rows),
+            "writing_systems": exc.writing_systems, "skippable": exc.skippable,
+            "valid": exc.valid,
             "rejected": len({p.line for p in exc.errors if p.line is not None})}
 
 

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 from ..audio import jobs
 from ..audio.archive import Archive, ArchiveRefused
 from ..audio.bulk import AudioPlan, Attach, check_files, chosen_speaker, match, plan_problems
+from ..formats.records import ImportMapping
 from .import_report import ROWS_KEPT, ImportReport, report_summary
+from .import_sources import NewSource
 from .importer import ImportFailed, ImportProblem, import_lexicon
 from .uploads import Upload
 
@@ -76,7 +78,12 @@ def import_upload(session: Session, upload: Upload, data: bytes, *,
     return import_with_audio(session, None, upload.lang, data=data, file_name=upload.file_name,
                              status=upload.status, source=upload.source, user=user,
                              dry_run=dry_run, audio=str(audio) if audio else None,
-                             audio_label=upload.audio_name, speaker=upload.speaker, **options)
+                             audio_label=upload.audio_name, speaker=upload.speaker,
+                             mapping=ImportMapping(ws=dict(upload.ws)) or None,
+                             skip_invalid=upload.skip_invalid,
+                             remember_mapping=upload.remember_mapping,
+                             new_source=NewSource(**upload.new_source) if upload.new_source
+                             else None, **options)
 
 
 def upload_summary(report: ImportReport, plan: AudioPlan | None,

@@ -28,11 +28,27 @@ from .. import catalog
 from .. import limits as entry_limits
 from ..config import REPO_ROOT
 from ..formats import STARTER, ParsedLexicon, parse_lexicon
-from ..formats.records import ImportFailed, ImportProblem
+from ..formats.records import ImportFailed, ImportMapping, ImportProblem
 from ..models import DRAFT, IN_REVIEW, PUBLISHED, Entry, ImportBatch, Revision
 from ..parts_of_speech import load_parts_of_speech
 from ..revisions import announce, entry_snapshot, entry_state
-from .import_plan import CREATED, UNCHANGED, UPDATED, Plan, apply_plan, parsed_state
+from .import_plan import (
+    CREATED,
+    UNCHANGED,
+    UPDATED,
+    Plan,
+    apply_plan,
+    parsed_state,
+    refuse_unglossed_published,
+)
+from .import_sources import (
+    NewSource,
+    check_new_source,
+    known_sources,
+    save_mapping,
+    saved_mapping,
+    write_new_source,
+)
 from .import_report import (
     ROWS_KEPT,
     ImportReport,
@@ -84,7 +100,9 @@ def import_lexicon(session: Session, path: str | Path | None, lang: str, *,
                    limits: entry_limits.Limits | None = None,
                    expected: dict[str, int] | None = None,
                    progress: Progress | None = None,
-                   on_written: OnWritten | None = None) -> ImportReport:
+                   on_written: OnWritten | None = None,
+                   mapping: ImportMapping | None = None, new_source: NewSource | None = None,
+                   remember_mapping: bool = False, skip_invalid: bool = False) -> ImportReport:
     """Import one lexicon file into language ``lang``, all or nothing.
 
     Owns the transaction: commits on success, rolls back on any error (pass a session with
@@ -106,7 +124,13 @@ def import_lexicon(session: Session, path: str | Path | None, lang: str, *,
     way. ``progress(phase, done, total)`` is called as the work goes on (``CHECKING``, then
     ``SAVING``); from the first ``SAVING`` call on, this session holds the database's write
     lock until it commits or rolls back. ``on_written(session, report)`` (see ``OnWritten``)
-    adds what comes with the entries (the recordings of an audio archive).
+    adds what comes with the entries (the recordings of an audio archive). ``mapping``: the
+    file's writing systems and markers as the linguist mapped them (``parse_lexicon``);
+    without one, the mapping ``source`` remembers, if any; ``remember_mapping`` makes the
+    source remember this one. ``new_source``: a source declared with the import (key,
+    citation, licence), written in its transaction (``import_sources``). ``skip_invalid``:
+    import the valid entries and leave out those with problems of their own (listed as
+    warnings), still in one transaction.
     """
     if session.new or session.dirty or session.deleted:
         raise ValueError("import_lexicon needs a session without pending changes")
@@ -116,15 +140,25 @@ def import_lexicon(session: Session, path: str | Path | None, lang: str, *,
     tell = progress or _no_progress
     data_dir = Path(data_dir) if data_dir is not None else _default_data_dir()
     known = _known_catalog(data_dir, lang)
-    parsed = _parse(data, known, data_dir, filename=name, source=source,
-                    lang=lang, limits=limits or entry_limits.current())
+    sources = known_sources(session, known)
+    declared = None
+    if new_source is not None:
+        declared = check_new_source(new_source, sources)
+        source = declared["key"]
+        sources[source] = declared
+    mapping = mapping or saved_mapping(session, source) or None
+    session.rollback()  # end the reads: what follows starts its own transaction
+    parsed = _parse(data, sources, data_dir, filename=name, source=source,
+                    lang=lang, limits=limits or entry_limits.current(), mapping=mapping,
+                    skip_invalid=skip_invalid)
     check_varieties(parsed, lang, known)
     report = ImportReport(name, lang, parsed.format, parsed.encoding, dry_run,
                           ignored_columns=parsed.ignored_columns,
                           status=status or default_status(parsed.format),
                           fields=filled_fields(parsed), samples=list(parsed.samples),
                           warnings=list(parsed.warnings),
-                          audio={p.line: p.audio for p in parsed.entries if p.audio})
+                          audio={p.line: p.audio for p in parsed.entries if p.audio},
+                          writing_systems=parsed.writing_systems)
 
     def checking(done: int, total: int) -> None:
         tell(CHECKING, done, total)
@@ -134,7 +168,11 @@ def import_lexicon(session: Session, path: str | Path | None, lang: str, *,
     seen: list[tuple[int, str, int, int, str]] = []  # stored entries the plan read
     try:
         catalog.ensure_catalog(session, data_dir)
+        if declared is not None:
+            write_new_source(session, declared)
         session.flush()
+        if remember_mapping and mapping and source:
+            save_mapping(session, source, mapping)
         with session.no_autoflush:
             plan = Plan(session, lang, parsed, checking)
             report.versions = plan.versions()
@@ -142,6 +180,7 @@ def import_lexicon(session: Session, path: str | Path | None, lang: str, *,
                     for p, e, _ in plan.rows if e is not None]
             if expected is not None:
                 _check_unchanged(plan, expected)
+            refuse_unglossed_published(plan)
             tell(SAVING, 0, len(plan.changes))
             written = apply_plan(session, plan, report.status,
                                  lambda done, total: tell(SAVING, done, total))
@@ -181,6 +220,7 @@ def _dry_run(session: Session, parsed: ParsedLexicon, report: ImportReport,
     try:
         with session.no_autoflush:
             plan = Plan(session, report.lang, parsed, checking)
+            refuse_unglossed_published(plan)
         report.rows = [ReportRow(p.line, action, e.public_id if e else None, p.headword)
                        for p, e, action in plan.rows]
         report.renumbered = sorted(e.public_id for e, _ in plan.others)
@@ -258,11 +298,12 @@ def _conflict_after_race(session: Session,
         "nothing was imported. Check the file again and confirm."))])
 
 
-def _parse(data: bytes, known: dict, data_dir: Path, *, filename: str, source: str | None,
-           lang: str, limits: entry_limits.Limits) -> ParsedLexicon:
-    return parse_lexicon(data, sources={s["key"]: s for s in known.get("source", [])},
+def _parse(data: bytes, sources: dict[str, dict], data_dir: Path, *, filename: str,
+           source: str | None, lang: str, limits: entry_limits.Limits,
+           mapping: ImportMapping | None, skip_invalid: bool) -> ParsedLexicon:
+    return parse_lexicon(data, sources=sources, skip_invalid=skip_invalid,
                          parts_of_speech=load_parts_of_speech(data_dir), filename=filename,
-                         source=source, lang=lang, limits=limits)
+                         source=source, lang=lang, limits=limits, mapping=mapping)
 
 
 def check_varieties(parsed, lang: str, known: dict) -> None:

@@ -17,7 +17,7 @@ import re
 import secrets
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from flask import current_app
@@ -46,6 +46,13 @@ class Upload:
     audio_sha256: str = ""
     audio_size: int = 0
     speaker: str | None = None
+    # How the file is read, chosen after a dry run (``views.import_mapping``): the roles of
+    # its writing systems, whether entries with problems are skipped, whether its source
+    # remembers the mapping; and a source declared with the import (key, citation, license).
+    ws: dict = field(default_factory=dict)
+    skip_invalid: bool = False
+    remember_mapping: bool = False
+    new_source: dict | None = None
 
     @property
     def directory(self) -> Path:
@@ -94,6 +101,10 @@ class Upload:
 
     def mark_checked(self) -> None:
         self.checked = True
+        self.save()
+
+    def save(self) -> None:
+        """Write the parameters back (after a change of how the file is read)."""
         _write_atomic(self.directory / "meta.json", json.dumps(asdict(self)).encode())
 
 

@@ -85,6 +85,11 @@ class CommentRequired(WorkflowError):
     """Rejecting needs a comment that says what to change."""
 
 
+class NotGlossed(WorkflowError):
+    """Publishing needs a Vietnamese gloss on every sense (imports may bring senses
+    without one: they wait as drafts until a linguist glosses them)."""
+
+
 class VersionConflict(WorkflowError):
     """Someone else saved the entry since the form was loaded."""
 
@@ -258,6 +263,8 @@ def submit(session: Session, user, entry: Entry, version: int | None = None,
 def publish(session: Session, user, entry: Entry, version: int | None = None,
             comment: str | None = None) -> None:
     check(session, user, entry, PUBLISH, version)
+    if not entry.senses or any(not (s.gloss_vi or s.gloss_note) for s in entry.senses):
+        raise NotGlossed(f"{entry.public_id} has a sense without a Vietnamese gloss")
     entry.status, entry.reviewed, entry.review_comment = PUBLISHED, True, None
     _record(session, entry, PUBLISHED_, user, comment)
 

@@ -28,8 +28,15 @@ from .cldf_out import export_cldf
 from .lift_in import looks_like_lift, parse_lift
 from .lift_media_out import export_lift_media
 from .lift_out import export_lift
-from .mdf_in import looks_like_mdf, parse_mdf
-from .records import ImportFailed, ImportProblem, ParsedEntry, ParsedLexicon, ParsedSense
+from .mdf_in import decoding_warnings, looks_like_mdf, parse_mdf
+from .records import (
+    ImportFailed,
+    ImportMapping,
+    ImportProblem,
+    ParsedEntry,
+    ParsedLexicon,
+    ParsedSense,
+)
 from .table_in import CURATED_COLUMNS, LIMITS, _Parser, fold_header, is_known_column, stable_key
 from .table_out import export_csv, export_xlsx
 from .text import Table, decode_lexicon, iter_lines, read_table
@@ -47,7 +54,9 @@ WRITERS = {"csv": export_csv, "xlsx": export_xlsx, "lift": export_lift,
 
 def parse_lexicon(data: bytes, *, sources: dict[str, dict], parts_of_speech: list[PartOfSpeech],
                   filename: str = "", source: str | None = None, lang: str | None = None,
-                  limits: entry_limits.Limits | None = None) -> ParsedLexicon:
+                  limits: entry_limits.Limits | None = None,
+                  mapping: ImportMapping | None = None,
+                  skip_invalid: bool = False) -> ParsedLexicon:
     """Detect the format, decode, read and check a whole file; ``ImportFailed`` lists every
     problem found.
 
@@ -57,7 +66,10 @@ def parse_lexicon(data: bytes, *, sources: dict[str, dict], parts_of_speech: lis
     written by our export names each entry's source itself). ``lang`` is the language the
     file is imported into: a LIFT file's headwords are read from that writing system.
     ``limits`` (default: ``limits.current()``) bound the rows of the file, counted while it
-    is read, and what each entry holds.
+    is read, and what each entry holds. ``mapping``: the writing systems (LIFT) and markers
+    (Toolbox) as the linguist mapped them, for files that cannot say it themselves.
+    ``skip_invalid``: leave out the entries that have problems of their own (LIFT), their
+    problems becoming warnings, instead of refusing the file.
     """
     limits = limits or entry_limits.current()
     fmt = detect_format(data, filename)
@@ -66,17 +78,23 @@ def parse_lexicon(data: bytes, *, sources: dict[str, dict], parts_of_speech: lis
                             "xlsx", [], sources, parts_of_speech, limits)
     if fmt == LIFT:
         warnings: list[ImportProblem] = []
+        found: list[dict] = []
         entries = parse_lift(data, source=source, sources=sources,
                              parts_of_speech=parts_of_speech, vernacular=lang, warnings=warnings,
-                             limits=limits)
-        return _checked(ParsedLexicon(LIFT, "xml", "", entries, [], warnings=warnings))
+                             limits=limits, mapping=mapping, writing_systems_out=found,
+                             skip_invalid=skip_invalid)
+        return _checked(ParsedLexicon(LIFT, "xml", "", entries, [], warnings=warnings,
+                                      writing_systems=found))
     refuse_too_many_rows(data, limits.file_rows)
     decoded = decode_lexicon(data)
     samples = list(getattr(decoded, "samples", []))
     if looks_like_mdf(decoded.text):
+        warnings = decoding_warnings(decoded.encoding, samples)
         entries = parse_mdf(decoded.text, source=_required_source(source, "Toolbox/MDF", sources),
-                            sources=sources, parts_of_speech=parts_of_speech, limits=limits)
-        return _checked(ParsedLexicon(MDF, decoded.encoding, "", entries, [], samples))
+                            sources=sources, parts_of_speech=parts_of_speech, limits=limits,
+                            mapping=mapping, warnings=warnings)
+        return _checked(ParsedLexicon(MDF, decoded.encoding, "", entries, [], samples,
+                                      warnings=warnings))
     table = read_table(decoded.text, is_known_column, max_rows=limits.file_rows)
     return _parse_table(table, decoded.encoding, samples, sources, parts_of_speech, limits)
 
@@ -159,5 +177,5 @@ def _checked(parsed: ParsedLexicon) -> ParsedLexicon:
 # The table formats and the column lengths live in ``table_in``, the records in ``records``;
 # they are named here too, for whoever imports a lexicon file.
 __all__ = ["CURATED", "CURATED_COLUMNS", "LIFT", "LIMITS", "MDF", "STARTER", "ImportFailed",
-           "ImportProblem", "ParsedEntry", "ParsedLexicon", "ParsedSense", "WRITERS", "_Parser",
+           "ImportMapping", "ImportProblem", "ParsedEntry", "ParsedLexicon", "ParsedSense", "WRITERS", "_Parser",
            "detect_format", "is_known_column", "parse_lexicon", "stable_key"]

@@ -20,8 +20,6 @@ project) is not entry data and is not kept; a warning says so.
 """
 from __future__ import annotations
 
-import codecs
-import re
 import xml.etree.ElementTree as ET
 
 from .. import limits as entry_limits
@@ -35,9 +33,12 @@ from .lift_xml import (
     Refused,
     Tree,
     choose,
+    integer,
     is_audio,
     is_ipa,
     is_lang,
+    like_headword,
+    looks_like_lift,
     mark,
     read_lift,
     text_of,
@@ -45,39 +46,33 @@ from .lift_xml import (
     variant_kind_label,
 )
 from .lift_audio import entry_audio, example_audio
-from .records import ImportFailed, ImportProblem, ParsedEntry, ParsedSense
+from .lift_tally import Tally
+from .lift_ws import WritingSystems, other_glosses
+from .records import (
+    OTHER_GLOSS,
+    VIETNAMESE,
+    ImportFailed,
+    ImportMapping,
+    ImportProblem,
+    ParsedEntry,
+    ParsedSense,
+)
 from .table_in import LIMITS
 from .text import bad_character
 
 SEMANTIC_DOMAINS = ("semantic-domain-ddp4", "semantic-domain")
+__all__ = ["looks_like_lift", "parse_lift"]  # (looks_like_lift lives in lift_xml)
 EXPORT_TRAITS = ("source", "license", "public-id")  # lift_out writes them on every entry
 LABEL_LIMIT = LIMITS["variant_label"]
-
-
-def like_headword(forms: list[ET.Element], lang: str | None):
-    """An example's or variant's vernacular form: the headword's writing system, else the
-    first form that is neither Vietnamese nor English (nor the name of a sound file)."""
-    forms = [f for f in forms if not is_audio(f)]
-    return (next((f for f in forms if f.get("lang") == lang), None)
-            or next((f for f in forms if not (is_lang(f, "vi") or is_lang(f, "en"))), None))
-
-
-def looks_like_lift(data: bytes) -> bool:
-    """Whether the bytes are an XML document whose root is ``<lift>``.
-
-    >>> looks_like_lift(b'<?xml version="1.0"?>\\n<lift version="0.13">'), looks_like_lift(b"a,b")
-    (True, False)
-    """
-    head = data[:8192]
-    utf16 = head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-    text = head.decode("utf-16" if utf16 else "utf-8", "ignore").lstrip("\ufeff \t\r\n")
-    return text.startswith("<") and re.search(r"<lift[\s/>]", text) is not None
 
 
 def parse_lift(data: bytes, *, source: str | None, sources: dict[str, dict],
                parts_of_speech: list[PartOfSpeech], vernacular: str | None = None,
                warnings: list[ImportProblem] | None = None,
-               limits: entry_limits.Limits | None = None) -> list[ParsedEntry]:
+               limits: entry_limits.Limits | None = None,
+               mapping: ImportMapping | None = None,
+               writing_systems_out: list[dict] | None = None,
+               skip_invalid: bool = False) -> list[ParsedEntry]:
     """Read and check a whole LIFT file; ``ImportFailed`` lists every problem found.
 
     ``source``: the source key of entries that do not name one (in a ``source`` trait, as
@@ -88,16 +83,22 @@ def parse_lift(data: bytes, *, source: str | None, sources: dict[str, dict],
     ``limits`` (default ``limits.current()``): a file with more entries than
     ``limits.file_rows`` is refused as soon as the parse reaches the first one too many;
     entries holding more than the limits allow are reported with their XML lines.
+    ``mapping.ws``: the roles of the file's writing systems (``lift_ws``); the writing
+    systems found, with counts and roles, are added to ``writing_systems_out`` (and, when
+    the file cannot be imported, set on the ``ImportFailed`` as ``writing_systems``).
+    Entries with a problem of their own make the file fail (``ImportFailed.skippable`` and
+    ``valid`` then say how many are wrong and right), unless ``skip_invalid``: they are then
+    left out and their problems become warnings, as long as the file itself is sound.
     """
     if not data.strip():
         raise ImportFailed("the file is empty")
     if source is not None and source not in sources:
         raise ImportFailed(_unknown_source(source, sources))
     limits = limits or entry_limits.current()
-    reader = _Reader(source, sources, parts_of_speech, vernacular)
+    reader = _Reader(source, sources, parts_of_speech, vernacular, mapping)
     reader.max_entries = limits.file_rows
-    tree, problems = Tree(reader.child), reader.problems
-    problems.extend(read_lift(data, tree))
+    tree = Tree(reader.child)
+    problems = read_lift(data, tree)  # the file's own problems; the entries' are apart
     if reader.too_many is not None:
         raise ImportFailed(errors=[reader.too_many])
     problems.extend(entry_problems(reader.entries, limits))
@@ -110,12 +111,26 @@ def parse_lift(data: bytes, *, source: str | None, sources: dict[str, dict],
         problems.append(ImportProblem(reader.sourceless[0], "source", (
             f"{len(reader.sourceless)} entries name no source (a source trait); choose one "
             f"for the file from data/languages.toml ({', '.join(sorted(sources))})")))
-    if not problems and not reader.entries:
+    if not problems and not reader.entries and not reader.problems:
         problems.append(ImportProblem(None, None, "the file has no entries"))
+    skipping = skip_invalid and not problems and bool(reader.entries)
     if warnings is not None:
-        warnings.extend(reader.warnings)
-    if problems:
-        raise ImportFailed(errors=sorted(problems, key=lambda p: p.line or 0))
+        warnings.extend(reader.ws.warnings() + reader.warnings + reader.tally.warnings())
+        if skipping and reader.problems:
+            warnings.append(ImportProblem(None, None, (
+                f"{len(reader.rejected)} entries with the problems below are skipped; the "
+                f"other {len(reader.entries)} are imported")))
+            warnings.extend(reader.problems)
+    writing_systems = reader.ws.table()
+    if writing_systems_out is not None:
+        writing_systems_out.extend(writing_systems)
+    if problems or (reader.problems and not skipping):
+        failed = ImportFailed(errors=sorted(problems + reader.problems,
+                                            key=lambda p: p.line or 0))
+        failed.writing_systems = writing_systems
+        if not problems and reader.entries:  # only entries are wrong: the rest may go in
+            failed.skippable, failed.valid = len(reader.rejected), len(reader.entries)
+        raise failed
     return reader.entries
 
 
@@ -127,13 +142,17 @@ def _unknown_source(key: str, sources: dict[str, dict]) -> str:
 
 # ---- entries ---------------------------------------------------------------------------------
 class _Reader:
-    def __init__(self, source, sources, parts_of_speech, vernacular) -> None:
+    def __init__(self, source, sources, parts_of_speech, vernacular, mapping=None) -> None:
         self.source, self.sources, self.vernacular = source, sources, vernacular
+        self.ws = WritingSystems(vernacular, mapping.ws if mapping else None)
+        self.guessed = False  # the headword's writing system was looked for (first entry)
+        self.tally = Tally()  # what is told once for the whole file
         self.pos: dict[str, str] = {}
         for p in parts_of_speech:
             for label in (p.key, p.vi, p.en, *p.aliases):
                 self.pos.setdefault(fold_label(label), p.key)
         self.entries: list[ParsedEntry] = []
+        self.rejected: list[ParsedEntry] = []  # entries with a problem of their own
         self.problems: list[ImportProblem] = []
         self.warnings: list[ImportProblem] = []
         self.keys: dict[str, int | None] = {}
@@ -190,11 +209,15 @@ class _Reader:
 
     def entry(self, el: LineElement) -> None:
         if el.get("dateDeleted"):
-            return self.warn(el, "the entry is marked deleted (dateDeleted); not imported")
+            return self.tally.add("deleted", el)
+        before = len(self.problems)
         source, key = self._key(el)
         form, headword, lang = self._headword(el)
         sound = el.find("pronunciation")
         note = next((n for n in el.findall("note") if n.get("type") is None), None)
+        for context, boxes in (("pronunciation", el.findall("pronunciation")),
+                               ("note", el.findall("note")), ("variant", el.findall("variant"))):
+            self.ws.count(context, [f for box in boxes for f in box.findall("form")])
         entry = ParsedEntry(
             line=el.line or 0, source_key=key, source=source or "", headword=headword,
             form_kind=PHONETIC if form is not None and is_ipa(form) else ORTHOGRAPHIC,
@@ -210,7 +233,7 @@ class _Reader:
         self._senses(el, entry, lang)
         el.insert(0, ET.PI(SLOT, f"pos {entry.part_of_speech or ''}".strip()))
         entry.extra = {"lift": ET.tostring(el, encoding="unicode")}
-        self.entries.append(entry)
+        (self.rejected if len(self.problems) > before else self.entries).append(entry)
 
     def _key(self, el: LineElement) -> tuple[str | None, str]:
         """The entry's source and its stable key (``source:guid``), checked. The traits our
@@ -235,23 +258,38 @@ class _Reader:
         return source, key
 
     def _headword(self, el: LineElement) -> tuple[ET.Element | None, str, str | None]:
-        """The lexical-unit form in the language imported into (orthographic before IPA),
-        the headword read from it, and its writing system."""
-        unit = el.find("lexical-unit")
+        """The headword: a lexical-unit form in the headword's writing system (orthographic
+        before phonetic), else the citation form (FieldWorks' citation-only entries); the
+        form it was read from, and its writing system."""
+        unit, citation = el.find("lexical-unit"), el.find("citation")
+        boxes = [b for b in (unit, citation) if b is not None]
+        for box in boxes:
+            self.ws.count(box.tag, box.findall("form"))
+        if not self.guessed and boxes:
+            self.ws.infer(boxes)
+            self.guessed = True
         forms = [f for f in unit.findall("form") if not is_audio(f)] if unit is not None else []
-        form = forms[0] if forms and self.vernacular is None else next(
-            (f for ipa in (False, True) for f in forms  # orthographic before IPA
-             if is_lang(f, self.vernacular or "") and is_ipa(f) == ipa), None)
+        if self.vernacular is None:
+            form = forms[0] if forms else None
+        else:
+            form = next(iter(self.ws.headword_forms(forms)), None)
+        box = unit
+        if form is None and citation is not None:
+            box = citation
+            form = next(iter(self.ws.headword_forms(
+                [f for f in citation.findall("form") if not is_audio(f)])), None)
         headword, lang = "", self.vernacular
         if form is None:
-            have = ", ".join(f.get("lang") or "?" for f in forms)
-            self.problem(unit if unit is not None else el,
-                         f'no headword in "{self.vernacular}" (the lexical-unit has: {have}); '
-                         "is this the right language?" if forms else
-                         "no headword (no <lexical-unit> form)", "lexical-unit")
+            have = sorted({self.ws.code(f) for b in boxes for f in b.findall("form")
+                           if not is_audio(f)})
+            self.problem(box if box is not None else el, (
+                f'no headword in "{self.vernacular}" (the lexical unit has: '
+                f'{", ".join(have)}); say which writing system holds the headwords: '
+                f"--ws {have[0]}=headword") if have else
+                "no headword (no <lexical-unit> or <citation> form)", "lexical-unit")
         else:
             before, lang = len(self.problems), form.get("lang")
-            headword = self.take(unit, form, "headword") or ""
+            headword = self.take(box, form, "headword") or ""
             if not headword and len(self.problems) == before:
                 self.problem(form, "empty headword", "lexical-unit")
         return form, headword, lang
@@ -259,13 +297,12 @@ class _Reader:
     def _senses(self, el: LineElement, entry: ParsedEntry, lang: str | None) -> None:
         """The senses in their ``order``; the entry takes the first sense's part of speech."""
         senses = [c for c in el if c.tag == "sense"]
-        if not senses:
-            self.problem(el, "no sense: an entry needs at least one sense with a Vietnamese "
-                             'gloss (gloss lang="vi")', "sense")
+        if not senses:  # a variant or a form of another entry (FieldWorks writes them)
+            self.tally.add("senseless", el)
         else:
             mark(el, senses[0], "senses")
-            if all(_integer(s.get("order")) is not None for s in senses):
-                senses.sort(key=lambda s: _integer(s.get("order")))
+            if all(integer(s.get("order")) is not None for s in senses):
+                senses.sort(key=lambda s: integer(s.get("order")))
         keys = []
         for number, sense in enumerate(senses, 1):
             el.remove(sense)
@@ -275,9 +312,7 @@ class _Reader:
             keys += [pos] if pos else []
         entry.part_of_speech = keys[0] if keys else None
         if len(set(keys)) > 1:
-            self.warn(el, "the senses have different parts of speech "
-                          f"({', '.join(dict.fromkeys(keys))}); the entry takes {keys[0]}, "
-                          "each sense keeps its own in the LIFT data")
+            self.tally.add("mixed-pos", el, ", ".join(dict.fromkeys(keys)))
 
     def variants(self, el: ET.Element, entry: ParsedEntry, lang: str | None) -> None:
         """``<variant>``s with a vernacular form become Variants; others (a reference or a
@@ -302,16 +337,21 @@ class _Reader:
             value = info.get("value") or ""
             pos = self.pos.get(fold_label(value))
             if pos is None and value.strip():
-                self.warn(info, f'grammatical-info "{value}" is not in data/parts_of_speech.toml;'
-                                " the part of speech stays empty and the value is kept in the "
-                                "LIFT data")
+                self.tally.add("unknown-pos", info, value)
             mark(el, info, "pos")
         glosses, before = {}, len(self.problems)
-        for code in ("vi", "en"):
-            found = [g for g in el.findall("gloss") if is_lang(g, code)]
+        for box in el.findall("definition") + el.findall("note"):
+            self.ws.count(box.tag, box.findall("form"))
+        all_glosses = el.findall("gloss")
+        self.ws.count("gloss", all_glosses)
+        by_role = {"vi": [g for g in all_glosses if self.ws.role(g) == VIETNAMESE],
+                   "en": [g for g in all_glosses if self.ws.role(g) == OTHER_GLOSS
+                          and is_lang(g, "en")]}
+        for code, found in by_role.items():
             glosses[code] = self.value(f"gloss_{code}", found, where="gloss") if found else ""
             for gloss in found:
                 mark(el, gloss, f"gloss_{code}")
+        others = other_glosses(all_glosses, self.ws)
         gloss_problem = len(self.problems) > before
         traits = {kind: self.take(el, next((t for t in el.findall("trait") if t.get("name") in
                                             names and (t.get("value") or "").strip()), None), kind)
@@ -324,33 +364,31 @@ class _Reader:
             gloss_vi=glosses["vi"], gloss_en=glosses["en"] or None, **traits,
             gloss_note=self.take(note, choose(note.findall("form"), (), True)
                                  if note is not None else None, "gloss_note"),
-            definition=self.take(definition, choose(definition.findall("form"), ("vi", "en"))
+            definition=self.take(definition, self.ws.definition(definition.findall("form"))
                                  if definition is not None else None, "definition"),
             line=getattr(el, "line", None))
         if not sense.gloss_vi and not sense.gloss_note and not gloss_problem:
-            self.problem(el, f'sense {number} has no Vietnamese gloss (gloss lang="vi"); the '
-                             "dictionary shows every sense in Vietnamese (a sense may go without "
-                             'one only with a <note type="gloss-note"> saying why)', "gloss")
+            self.tally.add("unglossed", el)
         for example in el.findall("example"):
-            form = like_headword(example.findall("form"), lang)
+            self.ws.count("example", example.findall("form"))
+            form = next(iter(self.ws.headword_forms(example.findall("form"))), None) \
+                if self.ws.mapping else like_headword(example.findall("form"), lang)
             text = self.value("text", [form], where="example") if form is not None else ""
             if not text:
                 continue
-            box = next((t for t in example.findall("translation")
-                        if choose(t.findall("form"), ("vi",)) is not None), None)
-            translation = self.take(box, choose(box.findall("form"), ("vi",))
-                                    if box is not None else None, "translation")
+            boxes = example.findall("translation")
+            for box in boxes:
+                self.ws.count("translation", box.findall("form"))
+            vietnamese = [(b, f) for b in boxes for f in b.findall("form")
+                          if self.ws.role(f) == VIETNAMESE]
+            box, found = vietnamese[0] if vietnamese else (None, None)
+            translation = self.take(box, found, "translation")
             mark(example, form, "text")
             mark(el, example, "example")
             sense.examples.append((text, translation or ""))
             sense.audio += example_audio(example, number, len(sense.examples))
             sense.example_lines.append(getattr(example, "line", None))
         sense.extra = {"lift": ET.tostring(el, encoding="unicode")}
+        if others:
+            sense.extra["glosses"] = others
         return sense, pos
-
-
-def _integer(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None

@@ -52,6 +52,7 @@ from .lift_xml import SLOT, is_label, load_kept, value_of, variant_kind_label
 from .media import Media, MediaUse
 
 PRODUCER = "tu-dien-hre-co"
+GLOSSES = "glosses"  # Sense.extra: other languages' glosses, code → text (``lift_ws``)
 # Where a new element goes among its siblings (LIFT does not fix an order; this is FLEx's).
 ENTRY_ORDER = ("lexical-unit", "citation", "pronunciation", "variant", "sense", "note",
                "relation", "etymology", "field", "trait")
@@ -144,6 +145,9 @@ def _sense(s: Sense, e: Entry, lang: str, pos_changed: bool, refs: MediaUse | No
     _fill(el, SENSE_ORDER, "semantic_field", s.semantic_field, _trait("semantic-domain-ddp4"))
     _fill(el, SENSE_ORDER, "concept_id", s.concept_id, _trait("concepticon-id"))
     _fill(el, SENSE_ORDER, "concept_gloss", s.concept_gloss, _trait("concepticon-gloss"))
+    if not isinstance(stored, str):  # (a kept sense holds its other glosses in its XML)
+        for code, text in ((s.extra or {}).get(GLOSSES) or {}).items():
+            _insert(el, SENSE_ORDER, _gloss(code)(text, None))
     _fields(el, SENSE_ORDER, s.extra)
     return el
 
@@ -322,7 +326,7 @@ def _trait(name: str) -> Make:
 def _fields(el: ET.Element, order, extra: dict | None) -> None:
     """Source columns kept in ``extra`` (not LIFT's own XML) as ``<field type=column>``."""
     for name, value in (extra or {}).items():
-        if name == "lift" or value in (None, ""):
+        if name in ("lift", GLOSSES) or value in (None, ""):
             continue
         field = ET.Element("field", type=_safe(name))
         form = ET.SubElement(field, "form", lang="und")

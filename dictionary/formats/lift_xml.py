@@ -11,7 +11,9 @@ read slot elements the same way on import and on export, so both compare alike.
 """
 from __future__ import annotations
 
+import codecs
 import io
+import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from xml.sax import SAXParseException, handler
@@ -236,3 +238,30 @@ def read_lift(data: bytes, tree: Tree) -> list[ImportProblem]:
     except Refused as exc:
         problems.append(ImportProblem(exc.args[0], None, exc.args[1]))
     return problems
+
+
+def like_headword(forms: list[ET.Element], lang: str | None):
+    """An example's or variant's vernacular form: the headword's writing system, else the
+    first form that is neither Vietnamese nor English (nor the name of a sound file)."""
+    forms = [f for f in forms if not is_audio(f)]
+    return (next((f for f in forms if f.get("lang") == lang), None)
+            or next((f for f in forms if not (is_lang(f, "vi") or is_lang(f, "en"))), None))
+
+
+def looks_like_lift(data: bytes) -> bool:
+    """Whether the bytes are an XML document whose root is ``<lift>``.
+
+    >>> looks_like_lift(b'<?xml version="1.0"?>\\n<lift version="0.13">'), looks_like_lift(b"a,b")
+    (True, False)
+    """
+    head = data[:8192]
+    utf16 = head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    text = head.decode("utf-16" if utf16 else "utf-8", "ignore").lstrip("\ufeff \t\r\n")
+    return text.startswith("<") and re.search(r"<lift[\s/>]", text) is not None
+
+
+def integer(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None

@@ -1,39 +1,50 @@
 r"""Reading a Toolbox / MDF (Multi-Dictionary Formatter) lexicon into ``ParsedEntry`` rows.
 
 Second step of an import for Toolbox databases, beside ``formats`` for tables: the
-text that ``text.decode_lexicon`` decoded is split into fields (``\marker value``,
-with continuation lines), fields into records (each starts at ``\lx``), and every record
-becomes a ``ParsedEntry`` in storage form (``normalize.clean``) that
-``importer.import_lexicon`` compares with the database and writes, exactly like a row of
-the curated format. Every problem is collected with its line and marker and raised
-together as ``ImportFailed``; nothing here touches the database.
+text that ``text.decode_lexicon`` decoded (UTF-8, or the Windows-1252 code page Toolbox
+writes Latin text in, line by line) is split into fields (``\marker value``, with
+continuation lines), fields into records (each starts at ``\lx``), and every record becomes
+a ``ParsedEntry`` in storage form (``normalize.clean``) that ``importer.import_lexicon``
+compares with the database and writes, exactly like a row of the curated format. Every
+problem is collected with its line and marker and raised together as ``ImportFailed``;
+what does not stop the import goes to ``warnings``, told once per file with counts and
+first lines (``mdf_records.Findings``). Nothing here touches the database.
 
-The markers are those of standard MDF (Coward & Grimes, *Making Dictionaries*, SIL 2000),
-with Vietnamese as the national language:
+What each marker holds is ``mdf_markers``' business: by default standard MDF (Coward &
+Grimes, *Making Dictionaries*, SIL 2000) with Vietnamese as the national language, and the
+linguist's ``ImportMapping.markers`` over it (``gn = "gloss:id"`` for an Indonesian one):
 
 =========  ========================================================================
 ``\lx``    headword; starts a record (``form_kind`` orthographic)
 ``\hm``    homograph number: part of the stable key ``source:lx#hm``
-``\ps``    part of speech, from data/parts_of_speech.toml (one per record)
-``\sn``    starts the next sense
-``\gn``    Vietnamese gloss (required in every sense); ``\ge`` English gloss
+``\ps``    part of speech (data/parts_of_speech.toml) of the senses that follow it; the
+           entry takes the first, a sense with another keeps its own (``extra["ps"]``);
+           one not in the list is kept as written, with a warning
+``\sn``    starts the next sense; a sense with nothing in it (a template) is dropped
+``\gn``    Vietnamese gloss; ``\ge`` English gloss (a sense without ``\gn`` makes its entry
+           a draft)
 ``\dn``    definition (``\de``, the English one, is used when there is no ``\dn``)
 ``\xv``    example; ``\xn`` its Vietnamese translation, ``\xe`` its English one
 ``\va``    variant form; ``\ve`` a comment on it (its label)
-``\sd``    semantic domain; ``\nt`` note; ``\dt`` date of the last edit
+``\ph``    phonetic transcription: the entry's pronunciation
+``\sd``    semantic domain; ``\nt`` note; ``\dt`` date of the last edit (the record's)
+``\se``    subentry: an entry of its own, with the fields up to the next ``\se`` or the
+           end of the record, keyed ``source:lx#hm/se:subentry``; the main entry lists
+           them in ``extra["subentries"]``, each names it in ``extra["subentry_of"]``
 =========  ========================================================================
 
 ``\_sh`` and other ``\_`` header lines before the first record are skipped. Any other
 marker is kept, in order, in the entry's ``extra["mdf"]`` as ``[marker, value]`` pairs
 (the marker without its backslash), so nothing in the file is silently dropped; so are a
-second ``\sd`` of a sense and a ``\ve`` comment too long for a label.
+second ``\sd`` of a sense, a second ``\ph`` and a ``\ve`` comment too long for a label.
+Control and invisible characters in a value are removed, with a warning.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from search_index import normalize
 
@@ -41,7 +52,12 @@ from .. import limits as entry_limits
 from ..models import ORTHOGRAPHIC
 from ..parts_of_speech import PartOfSpeech, fold_label
 from .checks import entry_problems
-from .records import ImportFailed, ImportProblem, ParsedEntry, ParsedSense
+from .mdf_markers import (
+    DATE, DEFINITION, EXAMPLE, GLOSS, HEADWORD, HOMOGRAPH, IGNORE, KEPT, NOTE, PHONETIC, POS,
+    SEMANTIC_FIELD, SENSE, SUBENTRY, TRANSLATION, VARIANT, VARIANT_LABEL, Meaning,
+    marker_meanings, markers_for)
+from .mdf_records import EntryDraft, Example, Findings, Pos, SenseDraft, strip_stray
+from .records import ImportFailed, ImportMapping, ImportProblem, ParsedEntry
 from .table_in import LIMITS
 from .text import bad_character
 
@@ -50,6 +66,9 @@ _FIELD = re.compile(r"\\(\S+)(?:[ \t]+(.*))?$")
 _START = re.compile(r"\\(_sh|lx)(\s|$)")
 _LINE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|$)")
 _LABEL_LIMIT = LIMITS["variant_label"]
+# Longest value of a field by what it holds (the column it goes into); else unbounded here.
+_VALUE_LIMITS = {HEADWORD: LIMITS["headword"], SUBENTRY: LIMITS["headword"],
+                 VARIANT: LIMITS["variant_form"]}
 
 
 def looks_like_mdf(text: str) -> bool:
@@ -102,94 +121,73 @@ def read_fields(text: str) -> Iterator[MdfField]:
 
 def parse_mdf(text: str, *, source: str, sources: dict[str, dict],
               parts_of_speech: list[PartOfSpeech],
-              limits: entry_limits.Limits | None = None) -> list[ParsedEntry]:
-    """Every record of an MDF text as a ``ParsedEntry``; ``ImportFailed`` lists every
-    problem, each with its line and marker. ``source`` is the key (in data/languages.toml,
-    given as ``sources``) all records come from: an MDF file names none itself. More
-    records than ``limits.file_rows`` stop the reading at the first one too many."""
+              limits: entry_limits.Limits | None = None,
+              mapping: ImportMapping | None = None,
+              warnings: list[ImportProblem] | None = None) -> list[ParsedEntry]:
+    """Every record of an MDF text as ``ParsedEntry`` rows (the entry, then its subentries);
+    ``ImportFailed`` lists every problem, each with its line and marker. ``source`` is the
+    key (in data/languages.toml, given as ``sources``) all records come from: an MDF file
+    names none itself. ``mapping.markers``: what the file's markers hold, over the MDF
+    defaults (``mdf_markers``). What does not stop the import is added to ``warnings``.
+    More records than ``limits.file_rows`` stop the reading at the first one too many."""
     if source not in sources:
         known = ", ".join(sorted(sources)) or "none yet"
         raise ImportFailed(f'unknown source "{source}"; use a source key from '
                            f"data/languages.toml ({known}), or add one there as a [[source]] "
                            "table with key, license and citation")
     limits = limits or entry_limits.current()
-    parser = _MdfParser(source, sources[source].get("license", ""), parts_of_speech)
+    meanings = marker_meanings(mapping.markers if mapping else None)
+    parser = _MdfParser(source, sources[source].get("license", ""), parts_of_speech, meanings)
     records = parser.split(read_fields(text), limits.file_rows)
-    entries = [parser.entry(record) for record in records]
+    entries = [entry for record in records for entry in parser.entries(record)]
     problems = parser.problems + entry_problems(entries, limits)
     if not records and not problems:
-        problems.append(ImportProblem(None, None, "no \\lx record found; in a Toolbox/MDF "
-                                                  "file every entry starts with a \\lx line"))
+        lx = parser.record_marker
+        problems.append(ImportProblem(None, None, f"no \\{lx} record found; in a Toolbox/MDF "
+                                                  f"file every entry starts with a \\{lx} line"))
     if problems:
         raise ImportFailed(errors=sorted(problems, key=lambda p: p.line or 0))
+    if warnings is not None:
+        warnings.extend(parser.findings.warnings(markers_for(meanings, GLOSS, "vi")))
     return entries
 
 
-@dataclass
-class _Example:
-    line: int
-    text: str
-    vi: list[str] = field(default_factory=list)
-    en: list[str] = field(default_factory=list)
+def decoding_warnings(encoding: str, samples: list[tuple[int, str, str]]) -> list[ImportProblem]:
+    """What to tell about a Toolbox file read as Windows-1252 (``text.decode_lexicon``):
+    nothing for UTF-8 (or TCVN3/VNI, whose samples the dry run shows anyway).
 
-
-@dataclass
-class _Sense:
-    line: int
-    gn: list[str] = field(default_factory=list)
-    ge: list[str] = field(default_factory=list)
-    dn: list[str] = field(default_factory=list)
-    de: list[str] = field(default_factory=list)
-    domain: str | None = None
-    examples: list[_Example] = field(default_factory=list)
-
-    def empty(self) -> bool:
-        return not (self.gn or self.ge or self.dn or self.de or self.domain or self.examples)
-
-    def parsed(self) -> ParsedSense:
-        extra: dict[str, Any] = {}
-        if self.dn and self.de:
-            extra["de"] = "; ".join(self.de)
-        english = [[x.text, "; ".join(x.en)] for x in self.examples if x.en]
-        if english:
-            extra["xe"] = english
-        return ParsedSense(
-            gloss_vi="; ".join(self.gn), gloss_en="; ".join(self.ge) or None,
-            semantic_field=self.domain, definition="; ".join(self.dn or self.de) or None,
-            examples=[(x.text, "; ".join(x.vi)) for x in self.examples], extra=extra,
-            line=self.line, example_lines=[x.line for x in self.examples])
-
-
-@dataclass
-class _Record:
-    """A record being read: the entry, its senses so far, and what is added at the end."""
-
-    entry: ParsedEntry
-    senses: list[_Sense]
-    homograph: str | None = None
-    notes: list[str] = field(default_factory=list)
-    kept: list[list[str]] = field(default_factory=list)  # [marker, value] with no place
-
-    def next_sense(self, line: int) -> None:
-        """``\\sn``: a new sense, unless the current one is still empty (the first)."""
-        if self.senses[-1].empty():
-            self.senses[-1].line = line
-        else:
-            self.senses.append(_Sense(line))
+    >>> [(w.line, w.message[:40]) for w in decoding_warnings("cp1252", [(3, "?", "±")])]
+    [(3, 'not UTF-8: the lines with letters beyond')]
+    """
+    if "cp1252" not in encoding:
+        return []
+    shown = "; ".join(f"line {line}: “{after[:60]}”" for line, _, after in samples[:3])
+    mixed = " (the other lines are UTF-8)" if encoding != "cp1252" else ""
+    return [ImportProblem(samples[0][0] if samples else None, None, (
+        "not UTF-8: the lines with letters beyond ASCII were read as Windows-1252 (cp1252), "
+        f"the code page Toolbox writes Latin text in{mixed}. Check that they read correctly"
+        f"{' (' + shown + ')' if shown else ''}; if they do not, the file is in another "
+        "encoding: convert it to Unicode (UTF-8), for example with SIL Converters, and "
+        "import it again"))]
 
 
 class _MdfParser:
-    """Turns records (lists of fields) into entries, collecting problems."""
+    """Turns records (lists of fields) into entries, collecting problems and findings."""
 
-    def __init__(self, source: str, license: str, parts_of_speech: list[PartOfSpeech]) -> None:
+    def __init__(self, source: str, license: str, parts_of_speech: list[PartOfSpeech],
+                 meanings: dict[str, Meaning]) -> None:
         self.source = source
         self.license = license
-        self.pos_table = parts_of_speech
+        self.meanings = meanings
+        self.record_marker = next(m for m, v in meanings.items() if v.kind == HEADWORD)
+        self.subentry_marker = next((m for m, v in meanings.items() if v.kind == SUBENTRY),
+                                    "se")
         self.pos: dict[str, str] = {}
         for p in parts_of_speech:
             for label in (p.key, p.vi, p.en, *p.aliases):
                 self.pos.setdefault(fold_label(label), p.key)
         self.problems: list[ImportProblem] = []
+        self.findings = Findings()
         self.keys: dict[str, int] = {}  # source_key -> line
 
     def problem(self, f: MdfField | int, message: str, marker: str | None = None) -> None:
@@ -202,23 +200,31 @@ class _MdfParser:
         """Records, each starting with its ``\\lx`` field; header lines skipped.
         ``ImportFailed`` at the first record over ``max_records``."""
         records: list[list[MdfField]] = []
+        lx = self.record_marker
         for f in fields:
-            if f.marker == "lx":
+            if f.marker == lx:
                 if max_records is not None and len(records) >= max_records:
                     raise ImportFailed(errors=[ImportProblem(
-                        f.line, None, entry_limits.too_many_rows(max_records, "records (\\lx)"))])
+                        f.line, None, entry_limits.too_many_rows(max_records,
+                                                                 f"records (\\{lx})"))])
                 records.append([f])
             elif records:
                 records[-1].append(f)
             elif not f.marker.startswith("_"):
-                self.problem(f, f"a \\{f.marker} field before the first \\lx record; every "
-                                "entry starts with a \\lx line")
+                self.problem(f, f"a \\{f.marker} field before the first \\{lx} record; every "
+                                f"entry starts with a \\{lx} line")
         return records
 
     def value(self, f: MdfField, limit: int | None = None) -> str:
-        """The field's text in storage form ("" when it is not usable)."""
+        """The field's text in storage form ("" when it is not usable); control and
+        invisible characters are removed (told once for the file)."""
         raw = f.value.replace("\t", " ")
         bad = bad_character(raw)
+        if bad:
+            raw, removed = strip_stray(raw)
+            if removed:
+                self.findings.clean(f.line, removed)
+            bad = bad_character(raw)
         if bad:
             self.problem(f, bad)
             return ""
@@ -228,71 +234,88 @@ class _MdfParser:
             return ""
         return value
 
-    def part_of_speech(self, f: MdfField, value: str, entry: ParsedEntry) -> None:
+    def part_of_speech(self, f: MdfField, value: str) -> Pos:
         key = self.pos.get(fold_label(value))
         if key is None:
-            choices = ", ".join(f"{p.vi} ({p.en})" for p in self.pos_table)
-            self.problem(f, f'unknown part of speech "{value}"; use one of: {choices} (the '
-                            "list is data/parts_of_speech.toml)")
-        elif entry.part_of_speech and key != entry.part_of_speech:
-            self.problem(f, "a second part of speech in one record; the part of speech "
-                            "belongs to the entry: write the other one as its own \\lx record "
-                            "(with \\hm homograph numbers)")
-        else:
-            entry.part_of_speech = key
+            self.findings.unknown_pos.setdefault(value, []).append(f.line)
+        return key, value
 
-    def entry(self, record: list[MdfField]) -> ParsedEntry:
-        """One record (its ``\\lx`` field first) as a checked entry."""
+    def _draft(self, line: int, headword: str) -> EntryDraft:
+        return EntryDraft.start(ParsedEntry(line=line, source_key="", source=self.source,
+                                            headword=headword, form_kind=ORTHOGRAPHIC,
+                                            license=self.license))
+
+    def entries(self, record: list[MdfField]) -> list[ParsedEntry]:
+        """One record (its ``\\lx`` field first) as checked entries: the record's, then one
+        per ``\\se`` subentry, each with the fields that follow it."""
         lx = record[0]
         headword = self.value(lx, LIMITS["headword"])
         if not headword and not lx.value:
             self.problem(lx, "empty headword")
-        draft = _Record(ParsedEntry(line=lx.line, source_key="", source=self.source,
-                                    headword=headword, form_kind=ORTHOGRAPHIC,
-                                    license=self.license), [_Sense(lx.line)])
+        main = self._draft(lx.line, headword)
+        drafts = [main]
         for f in record[1:]:
-            if f.marker == "sn":
-                draft.next_sense(f.line)
+            meaning = self.meanings.get(f.marker, KEPT)
+            if meaning.kind == IGNORE:
                 continue
-            value = self.value(f, LIMITS["variant_form"] if f.marker == "va" else None)
-            if value:
-                self.apply(draft, f, value)
-        self.check_glosses(draft.senses)
-        entry = draft.entry
-        entry.senses = [s.parsed() for s in draft.senses]
-        entry.note = "\n".join(draft.notes) or None
-        if draft.kept:
-            entry.extra["mdf"] = draft.kept
-        entry.source_key = self.claim(lx, headword, draft.homograph)
-        return entry
+            if meaning.kind == SENSE:
+                drafts[-1].next_sense(f.line)
+                continue
+            value = self.value(f, _VALUE_LIMITS.get(meaning.kind))
+            if meaning.kind == SUBENTRY:  # (an empty one too: its fields are not the last's)
+                drafts.append(self._draft(f.line, value))
+                if value:
+                    drafts[-1].entry.extra["subentry_of"] = headword
+                    main.entry.extra.setdefault("subentries", []).append(value)
+            elif not value:
+                continue  # an empty template field
+            elif meaning.kind == DATE:  # the record's last edit, wherever it is written
+                self.apply(main, f, meaning, value)
+            else:
+                self.apply(drafts[-1], f, meaning, value)
+        for draft in drafts[1:]:
+            if not draft.entry.headword and draft.has_content():
+                self.problem(draft.entry.line, "a subentry with no form, but fields follow it; "
+                                               "write the subentry's form after the marker, or "
+                                               "delete its fields", self.subentry_marker)
+        drafts = [main] + [d for d in drafts[1:] if d.entry.headword]
+        entries = [d.finish(self.findings) for d in drafts]
+        main.entry.source_key = self.claim(lx, headword, main.homograph)
+        for draft in drafts[1:]:
+            draft.entry.source_key = self.claim_subentry(draft, main.entry.source_key)
+            if "dt" in main.entry.extra:
+                draft.entry.extra.setdefault("dt", main.entry.extra["dt"])
+        return entries
 
-    def apply(self, draft: _Record, f: MdfField, value: str) -> None:
-        """Put one field's value where it belongs; markers with no place are kept."""
-        entry, sense = draft.entry, draft.senses[-1]
-        if f.marker == "hm":
+    def apply(self, draft: EntryDraft, f: MdfField, meaning: Meaning, value: str) -> None:
+        """Put one field's value where it belongs; what has no place is kept."""
+        entry, sense, kind = draft.entry, draft.sense, meaning.kind
+        if kind == HOMOGRAPH:
             draft.homograph = self.homograph(f, value, draft.homograph)
-        elif f.marker == "ps":
-            self.part_of_speech(f, value, entry)
-        elif f.marker in ("gn", "ge"):
-            getattr(sense, f.marker).extend(
+        elif kind == POS:
+            draft.set_pos(f.line, self.part_of_speech(f, value))
+        elif kind == GLOSS:
+            sense.glosses.setdefault(meaning.lang or "", []).extend(
                 g for g in (normalize.clean(x) for x in value.split(";")) if g)
-        elif f.marker in ("dn", "de"):
-            getattr(sense, f.marker).append(value)
-        elif f.marker == "sd" and sense.domain is None:
+        elif kind == DEFINITION:
+            sense.definitions.setdefault(meaning.lang or "", []).append(value)
+        elif kind == SEMANTIC_FIELD and sense.domain is None:
             sense.domain = self.within(f, value, LIMITS["semantic_field"])
-        elif f.marker == "xv":
-            sense.examples.append(_Example(f.line, value))
-        elif f.marker in ("xn", "xe"):
-            self.translation(f, value, sense)
-        elif f.marker == "va":
+        elif kind == EXAMPLE:
+            sense.examples.append(Example(f.line, value))
+        elif kind == TRANSLATION:
+            self.translation(f, value, sense, meaning.lang or "")
+        elif kind == VARIANT:
             self.variant(value, entry, f.line)
-        elif f.marker == "ve" and entry.variants and entry.variants[-1][2] is None \
+        elif kind == VARIANT_LABEL and entry.variants and entry.variants[-1][2] is None \
                 and len(value) <= _LABEL_LIMIT:
-            form, kind, _ = entry.variants[-1]
-            entry.variants[-1] = (form, kind, value)
-        elif f.marker == "nt":
+            form, variant_kind, _ = entry.variants[-1]
+            entry.variants[-1] = (form, variant_kind, value)
+        elif kind == PHONETIC and entry.pronunciation is None:
+            entry.pronunciation = self.within(f, value, LIMITS["pronunciation"])
+        elif kind == NOTE:
             draft.notes.append(value)
-        elif f.marker == "dt" and "dt" not in entry.extra:
+        elif kind == DATE and "dt" not in entry.extra:
             entry.extra["dt"] = value
         else:
             draft.kept.append([f.marker, value])
@@ -312,25 +335,18 @@ class _MdfParser:
             return None
         return str(int(value))
 
-    def translation(self, f: MdfField, value: str, sense: _Sense) -> None:
+    def translation(self, f: MdfField, value: str, sense: SenseDraft, lang: str) -> None:
         if not sense.examples:
-            self.problem(f, f"a translation (\\{f.marker}) without an example (\\xv) before "
-                            "it in this sense")
+            example = ", ".join(markers_for(self.meanings, EXAMPLE)) or "example"
+            self.problem(f, f"a translation (\\{f.marker}) without an example ({example}) "
+                            "before it in this sense")
             return
-        example = sense.examples[-1]
-        (example.vi if f.marker == "xn" else example.en).append(value)
+        sense.examples[-1].translations.setdefault(lang, []).append(value)
 
     def variant(self, form: str, entry: ParsedEntry, line: int | None = None) -> None:
         if all(form != v[0] for v in entry.variants):
             entry.variants.append((form, "spelling", None))
             entry.variant_lines.append(line)
-
-    def check_glosses(self, senses: list[_Sense]) -> None:
-        for n, sense in enumerate(senses, 1):
-            if not sense.gn:
-                where = f" in sense {n} of this record" if len(senses) > 1 else ""
-                self.problem(sense.line, f"no \\gn (Vietnamese gloss){where}; every sense "
-                                         "needs one", marker="gn")
 
     def claim(self, lx: MdfField, headword: str, homograph: str | None) -> str:
         key = f"{self.source}:{headword}" + (f"#{homograph}" if homograph else "")
@@ -343,4 +359,26 @@ class _MdfParser:
                              f"{self.keys[key]}; number homographs with \\hm 1, \\hm 2, …")
         elif headword:
             self.keys[key] = lx.line
+        return key
+
+    def claim_subentry(self, draft: EntryDraft, main_key: str) -> str:
+        """``source:lx#hm/se:subentry`` (``#hm`` of the subentry's own ``\\hm``, if any); a
+        subentry too long for the key is cut, with a digest of the whole to keep it apart."""
+        entry, limit = draft.entry, LIMITS["source_key"]
+        number = f"#{draft.homograph}" if draft.homograph else ""
+        key = f"{main_key}/se:{entry.headword}{number}"
+        room = limit - len(key) + len(entry.headword) - 9  # (for "~" and the digest)
+        if len(key) > limit and room >= 8:
+            digest = hashlib.sha1(entry.headword.encode("utf-8")).hexdigest()[:8]
+            key = f"{main_key}/se:{entry.headword[:room]}~{digest}{number}"
+        marker = self.subentry_marker
+        if len(key) > limit:
+            self.problem(entry.line, f"the stable key {key!r} is longer than {limit} "
+                                     "characters", marker)
+        if key in self.keys:
+            self.problem(entry.line, f'subentry "{entry.headword}" is also on line '
+                                     f"{self.keys[key]} of this record; number them with "
+                                     "\\hm 1, \\hm 2, … after each", marker)
+        else:
+            self.keys[key] = entry.line
         return key

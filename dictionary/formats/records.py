@@ -35,6 +35,11 @@ class ImportFailed(Exception):
 
     def __init__(self, message: str | None = None, *, errors: list[ImportProblem] | None = None):
         self.errors: list[ImportProblem] = list(errors or [])
+        # A LIFT file's writing systems with counts and roles (``lift_ws``), so the person
+        # can map them and try again.
+        self.writing_systems: list[dict] = []
+        # When only entries are wrong: how many (they may be skipped) and how many are not.
+        self.skippable, self.valid = 0, 0
         if message is not None:
             self.errors.insert(0, ImportProblem(None, None, message))
         super().__init__(self._text())
@@ -43,6 +48,29 @@ class ImportFailed(Exception):
         if len(self.errors) == 1:
             return str(self.errors[0])
         return f"{len(self.errors)} problems:\n" + "\n".join(f"  {e}" for e in self.errors)
+
+
+# What a writing system of a LIFT file (or the language of a Toolbox marker) is, as the
+# linguist maps it: the headword's, a phonetic transcription, the Vietnamese gloss, another
+# language's gloss (kept, by its code: ``ParsedSense.extra["glosses"]``), or ignored.
+HEADWORD, PHONETIC_WS, VIETNAMESE, OTHER_GLOSS, IGNORE = (
+    "headword", "phonetic", "vi", "gloss", "ignore")
+WS_ROLES = (HEADWORD, PHONETIC_WS, VIETNAMESE, OTHER_GLOSS, IGNORE)
+
+
+@dataclass(frozen=True)
+class ImportMapping:
+    """How to read a file that cannot say it itself: ``ws`` maps a LIFT writing system
+    (``qaa-x-hre``, ``seh``, ``en``) to one of ``WS_ROLES``; ``markers`` maps a Toolbox
+    marker (without its backslash: ``gn``, ``ph``) to what it holds (the meanings are
+    ``mdf_markers.MEANINGS``). Empty: the defaults (headword in the import's language, ``vi`` and ``en``
+    glosses, standard MDF markers)."""
+
+    ws: dict[str, str] = field(default_factory=dict)
+    markers: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.ws or self.markers)
 
 
 @dataclass(frozen=True)
@@ -106,3 +134,5 @@ class ParsedLexicon:
     # Things that do not stop the import but a linguist should know (e.g. an unknown LIFT
     # grammatical-info kept as it was).
     warnings: list[ImportProblem] = field(default_factory=list)
+    # LIFT: the writing systems found, with counts by where and the role each got.
+    writing_systems: list[dict] = field(default_factory=list)

@@ -18,6 +18,7 @@ from .. import limits
 from ..models import ORTHOGRAPHIC, PHONETIC
 from ..parts_of_speech import PartOfSpeech, fold_label
 from .records import ParsedEntry, ParsedSense
+from .table_out import unguard_formula
 from .text import CellReader, Table, fold_header
 
 # Longest text each target column holds (``limits``: from the model, so they never disagree).
@@ -72,6 +73,11 @@ class _Parser(CellReader):
                 self.pos.setdefault(fold_label(label), p.key)
         self.entries: list[ParsedEntry] = []
         self.keys: dict[str, int] = {}  # source_key -> line
+
+    def raw(self, column: str) -> str:
+        # Our CSV export writes "'-ko" for the affix -ko, so no spreadsheet takes it for a
+        # formula: the marker comes off again here (else it would become the letter ʼ).
+        return unguard_formula(super().raw(column))
 
     def headword(self) -> str:
         value = self.text("headword")

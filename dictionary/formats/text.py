@@ -2,8 +2,9 @@
 
 First step of an import (``importer.import_lexicon``): ``decode_lexicon`` turns the uploaded
 bytes into text (UTF-8 with or without BOM, UTF-16 with BOM; Vietnamese typed in the legacy
-TCVN3/VNI fonts is converted by ``legacy_encodings``), refusing binary files and naming the
-first undecodable byte; ``read_table`` sniffs the delimiter from the header line
+TCVN3/VNI fonts is converted by ``legacy_encodings``; a Toolbox file's lines that are not
+UTF-8 are read as Windows-1252), refusing binary files and naming the first undecodable
+byte, with advice for a table or for a Toolbox file; ``read_table`` sniffs the delimiter from the header line
 and splits the text into rows, each with the line it starts on; ``CellReader`` hands out
 cells in storage form, reporting bad characters and overlong text by line and column. What
 the columns mean is ``formats``' business. Every problem becomes an
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from search_index import normalize
 
 from ..limits import too_many_rows
-from . import legacy_encodings
+from . import code_pages, legacy_encodings
 from .records import ImportFailed, ImportProblem  # (named here too, as always)
 
 
@@ -29,6 +30,7 @@ from .records import ImportFailed, ImportProblem  # (named here too, as always)
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
 _SAVE_AS = "save the file as UTF-8 (in Excel: File → Save As → “CSV UTF-8”)"
+_WHAT = {False: "CSV/TSV table", True: "Toolbox database"}
 _SIGNATURES = (
     (b"PK\x03\x04", "an Excel workbook or another zip archive"),
     (b"\xd0\xcf\x11\xe0", "an old Excel/Word file (.xls/.doc)"),
@@ -77,21 +79,27 @@ def decode_lexicon(data: bytes) -> Decoded:
     """
     if not data.strip():
         raise ImportFailed("the file is empty")
+    toolbox = code_pages.looks_like_toolbox(data)
     for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return _fix_legacy(_decode(data, encoding), encoding)
-    _refuse_binary(data)
+        if data.startswith(bom) and not (toolbox and encoding == "utf-8-sig"):
+            return _fix_legacy(_decode(data, encoding, toolbox), encoding)
+    _refuse_binary(data, toolbox)
+    bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
     try:
-        text = _decode(data, "utf-8")
+        text = _decode(data, "utf-8-sig" if bom else "utf-8", toolbox)
     except ImportFailed:
         for decoder in LEGACY_DECODERS:
-            found = decoder(data)
+            found = decoder(data[len(bom):])
             if found is not None:
                 text, name = found  # the samples show the bytes as Windows-1252 reads them
-                original = legacy_encodings.cp1252_text(data)
+                original = legacy_encodings.cp1252_text(data[len(bom):])
                 return Decoded(text, name, _samples(original, text))
+        if toolbox:
+            text, name, samples = code_pages.decode_lines(data, len(bom), MAX_SAMPLES)
+            _decode(text.encode("utf-8"), "utf-8", True)  # (refuses NUL characters)
+            return Decoded(text, name, samples)
         raise
-    return _fix_legacy(text, "utf-8")
+    return _fix_legacy(text, "utf-8-sig" if bom else "utf-8")
 
 
 def _fix_legacy(text: str, encoding: str) -> Decoded:
@@ -115,21 +123,23 @@ def _samples(original: str, converted: str) -> list[tuple[int, str, str]]:
     return samples
 
 
-def _refuse_binary(data: bytes) -> None:
+def _refuse_binary(data: bytes, toolbox: bool = False) -> None:
+    advice = code_pages.TOOLBOX_ADVICE if toolbox else _SAVE_AS
     for magic, what in _SIGNATURES:
         if data.startswith(magic):
-            raise ImportFailed(f"this is {what}, not a text file; {_SAVE_AS}")
+            raise ImportFailed(f"this is {what}, not a text file; {advice}")
     nul = data.find(b"\x00")
     if nul >= 0:
         head = data[:400]
         if max(head[0::2].count(0), head[1::2].count(0)) > len(head) // 5:  # every other byte
             hint = "it looks like UTF-16 without a byte-order mark"
         else:
-            hint = "this is a binary file, not a CSV/TSV table"
-        raise ImportFailed(f"{_where(data, nul)}: the file contains NUL bytes: {hint}; {_SAVE_AS}")
+            hint = f"this is a binary file, not a {_WHAT[toolbox]}"
+        raise ImportFailed(f"{_where(data, nul)}: the file contains NUL bytes: {hint}; {advice}")
 
 
-def _decode(data: bytes, encoding: str) -> str:
+def _decode(data: bytes, encoding: str, toolbox: bool = False) -> str:
+    advice = code_pages.TOOLBOX_ADVICE if toolbox else _SAVE_AS
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -138,11 +148,11 @@ def _decode(data: bytes, encoding: str) -> str:
         raise ImportFailed(
             f"{_where(data, exc.start, encoding)}: not valid {name} (byte 0x{bad} at "
             f"column {_column(data, exc.start, encoding)}, byte offset {exc.start}); "
-            f"{_SAVE_AS}") from None
+            f"{advice}") from None
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise ImportFailed(f"line {line}: the file contains NUL characters: this is a binary "
-                           f"file, not a CSV/TSV table; {_SAVE_AS}")
+                           f"file, not a {_WHAT[toolbox]}; {advice}")
     return text
 
 
@@ -292,6 +302,8 @@ def bad_character(value: str, *, multiline: bool = False) -> str | None:
     >>> bad_character("zatok"), bad_character("za\u200btok")
     (None, 'contains an invisible character (U+200B)')
     """
+    if value.isprintable():  # (all that is refused is not: the common case, fast)
+        return None
     for ch in value:
         cat = unicodedata.category(ch)
         if cat == "Cc" and not (multiline and ch in _LINE_BREAKS):

@@ -240,3 +240,23 @@ def test_cldf_export_is_a_valid_dictionary(source_app, tmp_path, caplog):
     assert sources["peiros2004"]["title"].startswith("Peiros, Ilia. 2004.")
     assert sources["peiros2004"]["note"] == "License: CC-BY-4.0"
     assert sources["peiros2004"]["url"] == "https://doi.org/10.5281/zenodo.13168443"
+
+
+def test_affix_headwords_survive_the_csv_round_trip(app, data_dir, tmp_path):
+    """The repro of issue 14 (``realdata/repro/affix_headwords.csv``): the CSV export writes
+    ``'-ko`` so no spreadsheet runs it; the import takes the marker off again, so the same
+    file re-imported changes nothing (before, ``-ko`` came back as ``ʼ-ko``)."""
+    repro = REPO_ROOT.parent / "shared" / "data" / "realdata" / "repro" / "affix_headwords.csv"
+    run_import(app, repro, "hre", data_dir)
+    assert [e.headword for e in load(app)] == ["-ko", "=mbo"]
+    exported = write_export(export_csv(load(app)), tmp_path / "back.csv")
+    assert "'-ko" in exported.read_text(encoding="utf-8-sig")
+    report = run_import(app, exported, "hre", data_dir)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 2)
+    assert [e.headword for e in load(app)] == ["-ko", "=mbo"]
+    # An entry made in the forms has no key in its source: found by its public id all the same.
+    with app.app_context(), get_db().Session() as s:
+        s.scalar(select(Entry).where(Entry.headword == "=mbo")).source_key = None
+        s.commit()
+    report = run_import(app, exported, "hre", data_dir)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 2)

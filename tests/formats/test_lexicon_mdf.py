@@ -5,6 +5,8 @@ Hrê/Co tokens in the fixtures (``zatok``, ``bơ̆nxa``, ``kelop``) are made up.
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -119,47 +121,102 @@ def test_a_decoded_file_with_bom_and_crlf():
     assert (entry.line, entry.headword) == (2, "zatok")
 
 
-def test_missing_vietnamese_gloss_is_reported_with_its_line():
+def test_senses_without_vietnamese_gloss_are_one_warning_not_problems():
     text = "\\lx zatok\n\\ge house\n\n\\lx kelop\n\\sn 1\n\\gn đẹp\n\\sn 2\n\\ge pretty\n"
-    assert problems(text) == [
-        'line 1, column "\\gn": no \\gn (Vietnamese gloss); every sense needs one',
-        'line 7, column "\\gn": no \\gn (Vietnamese gloss) in sense 2 of this record; every '
-        "sense needs one"]
+    warnings: list = []
+    zatok, kelop = parse_mdf(text, source="nhomthu", sources=SOURCES, parts_of_speech=POS,
+                             warnings=warnings)
+    assert [s.gloss_vi for s in zatok.senses + kelop.senses] == ["", "đẹp", ""]
+    assert [str(w) for w in warnings] == [
+        'line 1, column "\\gn": 2 senses have no Vietnamese gloss (no \\gn field; on lines '
+        "1, 7): their entries are imported as drafts, listed under Quality → without a "
+        "Vietnamese gloss, and can be published once they have a sense with a Vietnamese "
+        "gloss"]
 
 
 def test_every_problem_is_listed_with_line_and_marker():
     text = "\n".join([
         "\\ge stray",                 # 1 before any record
         "\\lx zatok",                 # 2
-        "\\ps thing",                 # 3 unknown part of speech
+        "\\ps thing",                 # 3 unknown part of speech: a warning, not a problem
         "\\gn nhà",                   # 4
         "\\xn không có ví dụ",        # 5 translation without example
         "\\hm one",                   # 6 bad homograph number
         "\\lx zatok",                 # 7 duplicate key
         "\\ps n",                     # 8
-        "\\ps v",                     # 9 second part of speech
-        "\\gn nh\u200bà",             # 10 invisible character
+        "\\ps v",                     # 9 a second part of speech: accepted
+        "\\gn nh\ue000à",             # 10 private-use character (a legacy font)
         "\\va " + "z" * 201,          # 11 too long
         "\\lx",                       # 12 empty headword
         "\\gn x",                     # 13
+        "\\xv z\x1atok\u200b",        # 14 stray control and invisible characters: removed
     ])
     found = problems(text)
     assert found[0] == 'line 1, column "\\ge": a \\ge field before the first \\lx record; ' \
                        "every entry starts with a \\lx line"
-    assert found[1].startswith('line 3, column "\\ps": unknown part of speech "thing"; use '
-                               "one of: danh từ (noun), động từ (verb), tính từ (adjective)")
     assert [f.split(":")[0] for f in found] == [
-        'line 1, column "\\ge"', 'line 3, column "\\ps"', 'line 5, column "\\xn"',
-        'line 6, column "\\hm"', 'line 7, column "\\gn"', 'line 7, column "\\lx"',
-        'line 9, column "\\ps"', 'line 10, column "\\gn"', 'line 11, column "\\va"',
+        'line 1, column "\\ge"', 'line 5, column "\\xn"', 'line 6, column "\\hm"',
+        'line 7, column "\\lx"', 'line 10, column "\\gn"', 'line 11, column "\\va"',
         'line 12, column "\\lx"']
-    # the only gloss of the second record had a bad character: reported twice, by line
-    assert found[4].endswith("no \\gn (Vietnamese gloss); every sense needs one")
-    assert found[5].endswith('duplicate record: "zatok" is also on line 2; number '
+    assert found[3].endswith('duplicate record: "zatok" is also on line 2; number '
                              "homographs with \\hm 1, \\hm 2, …")
-    assert found[7].endswith("contains an invisible character (U+200B)")
-    assert found[8].endswith("201 characters; at most 200 fit")
-    assert found[9].endswith("empty headword")
+    assert "contains a private-use character (U+E000)" in found[4]
+    assert found[5].endswith("201 characters; at most 200 fit")
+    assert found[6].endswith("empty headword")
+
+
+def test_what_does_not_stop_the_import_is_told_once_per_file():
+    text = "\n".join([
+        "\\lx zatok", "\\ps thing", "\\gn nhà",                        # 1-3
+        "\\lx kelop", "\\ps thing", "\\gn đẹp\x7f",                    # 4-6
+        "\\lx bơ̆nxa", "\\ps n", "\\sn 1", "\\gn một", "\\sn 2",        # 7-11
+        "\\ps v", "\\gn hai", "\\xv z\x1atok\u200b", "\\sn 3", "\\ge",  # 12-16
+    ])
+    warnings: list = []
+    zatok, kelop, bonxa = parse_mdf(text, source="nhomthu", sources=SOURCES,
+                                    parts_of_speech=POS, warnings=warnings)
+    assert (zatok.part_of_speech, zatok.extra) == (None, {"ps": "thing"})
+    assert kelop.senses[0].gloss_vi == "đẹp"
+    assert bonxa.part_of_speech == "noun"
+    assert [(s.gloss_vi, s.extra) for s in bonxa.senses] == [("một", {}),
+                                                             ("hai", {"ps": "verb"})]
+    assert bonxa.senses[1].examples == [("ztok", "")]
+    assert [str(w) for w in warnings] == [
+        "line 15: 1 empty sense (a \\sn with nothing filled in after it, as a Toolbox "
+        "template leaves it; on line 15) not imported",
+        'line 7, column "\\ps": the senses of 1 record have different parts of speech (on '
+        'line 7): the entry takes the first, each other sense keeps its own in its data ("ps")',
+        'line 2, column "\\ps": 1 part of speech is not in data/parts_of_speech.toml: "thing" '
+        "(2 times, first on line 2). The entries keep the text as written (in their data, "
+        '"ps") and have no part of speech; add these to data/parts_of_speech.toml (as aliases '
+        "of a part of speech) and import again to set it",
+        "line 6: 2 fields hold control or invisible characters (U+007F, U+001A, U+200B; on "
+        "lines 6, 14): removed"]
+
+
+def test_subentries_are_entries_of_their_own_with_stable_keys():
+    long = "kelop " * 30
+    text = ("\\lx zatok\n\\hm 2\n\\ps n\n\\gn nhà\n\\se zatok kelop\n\\ps v\n\\gn xây nhà\n"
+            "\\xv zatok kelop tơ\n\\xn xây nhà đẹp\n\\va zatôk kelop\n\\se \n\\ge\n"
+            f"\\se {long}\n\\gn nhà đẹp lắm\n\\dt 12/Mar/2024\n")
+    main, first, second = parse(text)
+    assert [e.line for e in (main, first, second)] == [1, 5, 13]
+    assert (main.source_key, main.extra) == ("nhomthu:zatok#2", {
+        "dt": "12/Mar/2024", "subentries": ["zatok kelop", long.strip()]})
+    assert [(s.gloss_vi, s.gloss_en) for s in main.senses] == [("nhà", None)]
+    assert (first.source_key, first.part_of_speech, first.variants) == (
+        "nhomthu:zatok#2/se:zatok kelop", "verb", [("zatôk kelop", "spelling", None)])
+    assert [(s.gloss_vi, s.gloss_en, s.examples) for s in first.senses] == [
+        ("xây nhà", None, [("zatok kelop tơ", "xây nhà đẹp")])]  # (an empty \se: no entry)
+    assert first.extra == {"subentry_of": "zatok", "dt": "12/Mar/2024"}
+    assert len(second.source_key) == 120 and second.source_key.startswith(
+        "nhomthu:zatok#2/se:kelop kelop") and re.search(r"~[0-9a-f]{8}$", second.source_key)
+
+
+def test_a_subentry_without_a_form_does_not_give_its_fields_to_another():
+    assert problems("\\lx zatok\n\\gn nhà\n\\se\n\\gn mái nhà\n") == [
+        'line 3, column "\\se": a subentry with no form, but fields follow it; write the '
+        "subentry's form after the marker, or delete its fields"]
 
 
 def test_duplicate_homograph_numbers():

@@ -44,9 +44,11 @@ def published(s, headword: str, senses: list[dict], variants=(), code: str = "hr
                     "examples": [{"text": t, "translation_vi": tr}
                                  for t, tr in x.get("examples", ())]} for x in senses],
         "variants": [{"form": v, "kind": "spelling", "label": ""} for v in variants]})
-    if publish:
+    if publish and all(x["gloss_vi"] for x in senses):
         workflow.submit(s, admin, entry)
         workflow.publish(s, admin, entry)
+    elif publish:  # the workflow publishes no sense without a gloss; the starter lists do
+        entry.status = "published"
     s.commit()
     return entry
 

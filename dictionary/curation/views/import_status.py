@@ -34,7 +34,7 @@ from ..import_jobs import (
     worker,
 )
 from ..uploads import load_upload
-from .import_pages import conflict_page, refused, report_page
+from .import_pages import WS_ROLE_LABELS, UploadActionForm, conflict_page, refused, report_page
 
 REFRESH_SECONDS = 2
 PHASES = {"": _l("Reading the file"), "checking": _l("Comparing the file with the dictionary"),
@@ -111,9 +111,13 @@ def import_status(job_id: int):
         return report_page(upload, job.result)
     error = job.error or {}
     if job.state == FAILED and error.get("kind") == INVALID:
+        upload = load_upload(job.upload_token)  # kept when it can be read another way
         return render_template("admin/import_failed.html", problems=error.get("problems", []),
                                hidden=error.get("hidden", 0), rejected=error.get("rejected", 0),
-                               file_name=job.file_name)
+                               file_name=job.file_name, upload=upload,
+                               writing_systems=error.get("writing_systems") or [],
+                               skippable=error.get("skippable", 0), valid=error.get("valid", 0),
+                               ws_roles=WS_ROLE_LABELS, form=UploadActionForm())
     if job.state == FAILED and error.get("kind") == CONFLICT:
         upload = load_upload(job.upload_token)
         if upload is not None:

@@ -27,7 +27,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
-from wtforms import SelectChoice, SelectField
+from wtforms import SelectChoice, SelectField, StringField
+from wtforms.validators import Length
 
 from ... import catalog
 from ...auth import has_role, role_required
@@ -39,15 +40,18 @@ from .. import STATUS_LABELS, bp
 from ..import_batches import RevertRefused, batch_revisions, list_batches, revert_batch
 from ..import_jobs import CONFIRM, DRY_RUN, needs_background, start_job
 from ...audio.models import Speaker
+from ..import_sources import known_sources
 from ..importer import NEW_STATUSES, ImportConflict, ImportFailed
 from ..import_runs import import_upload, upload_summary
-from ..uploads import Upload, claim, clean_expired, discard, load_upload, release, store_upload
+from ..uploads import Upload, claim, clean_expired, discard, release, store_upload
 from .import_pages import (
     ACTION_LABELS,
     ROWS_SHOWN,
     UploadActionForm,
     conflict_page,
     failed,
+    may_read_again,
+    owned_upload,
     refused,
     report_page,
 )
@@ -59,6 +63,9 @@ class UploadForm(FlaskForm):
     lang = SelectField(_l("Language"))
     source = SelectField(_l("Source (for files without a source column)"))
     status = SelectField(_l("Status of new entries"))
+    new_source_key = StringField(_l("or a new source: its key"), validators=[Length(max=64)])
+    new_source_citation = StringField(_l("its citation"), validators=[Length(max=2000)])
+    new_source_license = StringField(_l("its licence"), validators=[Length(max=64)])
     audio = FileField(_l("Recordings (optional): a zip of sound files"))
     speaker = SelectField(_l("Speaker of the recordings"), default="")
 
@@ -66,9 +73,10 @@ class UploadForm(FlaskForm):
         languages = db_session().scalars(select(Language).order_by(Language.id))
         self.lang.choices = [SelectChoice(lang.code, f"{_language_name(lang)} ({lang.code})")
                              for lang in languages]
-        known = catalog.load_catalog(Path(current_app.config["DATA_DIR"]))
+        known = known_sources(db_session(), catalog.load_catalog(
+            Path(current_app.config["DATA_DIR"])))
         self.source.choices = [SelectChoice("", _("named in the file"))] + [
-            SelectChoice(s["key"], s["key"]) for s in known.get("source", [])]
+            SelectChoice(key, key) for key in sorted(known)]
         allowed = [s for s in NEW_STATUSES if s != PUBLISHED or has_role(current_user, REVIEWER)]
         self.status.choices = [SelectChoice(s, STATUS_LABELS[s]) for s in allowed]
         self.speaker.choices = [SelectChoice("", "–")] + [
@@ -76,21 +84,18 @@ class UploadForm(FlaskForm):
             for p in db_session().scalars(select(Speaker).order_by(Speaker.display_name))]
 
 
+    def declared(self) -> dict | None:
+        """A source declared with the import (checked by the importer), or None."""
+        key = (self.new_source_key.data or "").strip()
+        if not key:
+            return None
+        return {"key": key, "citation": (self.new_source_citation.data or "").strip(),
+                "license": (self.new_source_license.data or "").strip()}
+
+
 def _language_name(language: Language) -> str:
 
     return lang_name(language)
-
-
-def _owned_upload(token: str):
-    """(upload, None) for the signed-in person's fresh upload, else (None, refusal page)."""
-    upload = load_upload(token)
-    if upload is None:
-        return None, refused(_("This upload does not exist or has expired. Nothing was "
-                               "imported; upload the file again."), 404)
-    if upload.user_id != current_user.id:
-        return None, refused(_("This upload belongs to another person. Only the person who "
-                               "uploaded a file can import it; nothing was imported."), 403)
-    return upload, None
 
 
 # ---- upload and dry run ---------------------------------------------------------------------
@@ -122,8 +127,10 @@ def imports():
             400 if form.is_submitted() else 200
     data = form.file.data.read()
     audio = form.audio.data.read() if form.audio.data else None
+    declared = form.declared()
     params = {"file_name": clean_file_name(form.file.data.filename), "lang": form.lang.data,
-              "source": form.source.data or None, "status": form.status.data,
+              "source": declared["key"] if declared else form.source.data or None,
+              "new_source": declared, "status": form.status.data,
               "speaker": form.speaker.data or None,
               "audio_name": clean_file_name(form.audio.data.filename) if audio else ""}
     # Kept before its check (the archive is read from disk), but it cannot be confirmed
@@ -137,8 +144,10 @@ def imports():
     try:
         report, plan = _dry_run(upload, data)
     except ImportFailed as exc:
-        discard(upload.directory)
-        return failed(exc, params["file_name"])
+        if not may_read_again(exc):
+            discard(upload.directory)
+            return failed(exc, params["file_name"])
+        return failed(exc, params["file_name"], upload)
     upload.save_versions(report.versions)
     return report_page(upload, upload_summary(report, plan, ROWS_SHOWN))
 
@@ -147,7 +156,7 @@ def imports():
 @role_required(EDITOR)
 def import_review(token: str):
     """The dry run of a stored upload again (against the database as it is now)."""
-    upload, refusal = _owned_upload(token)
+    upload, refusal = owned_upload(token)
     if refusal:
         return refusal
     data = upload.read()
@@ -160,7 +169,7 @@ def import_review(token: str):
     try:
         report, plan = _dry_run(upload, data)
     except ImportFailed as exc:
-        return failed(exc, upload.file_name)
+        return failed(exc, upload.file_name, upload if may_read_again(exc) else None)
     upload.save_versions(report.versions)  # what the person sees now is what they confirm
     return report_page(upload, upload_summary(report, plan, ROWS_SHOWN))
 
@@ -169,7 +178,7 @@ def import_review(token: str):
 @role_required(EDITOR)
 def import_confirm(token: str):
     # The CSRF token was checked before the view (CSRFProtect); the upload names its owner.
-    upload, refusal = _owned_upload(token)
+    upload, refusal = owned_upload(token)
     if refusal:
         return refusal
     if upload.status == PUBLISHED and not has_role(current_user, REVIEWER):
@@ -221,7 +230,7 @@ def import_confirm(token: str):
 @bp.post("/import/<token>/discard")
 @role_required(EDITOR)
 def import_discard(token: str):
-    upload, refusal = _owned_upload(token)
+    upload, refusal = owned_upload(token)
     if refusal:
         return refusal
     discard(upload.directory)
@@ -300,4 +309,4 @@ def _limit_mb() -> str | None:
     return f"{limit / 1048576:g}" if limit else None
 
 
-from . import import_status  # noqa: E402,F401  (registers the job pages)
+from . import import_mapping, import_status  # noqa: E402,F401  (register their pages)

@@ -50,6 +50,11 @@ def _transition(public_id: str, action, done: str, form_class=EntryActionForm):
         flash(_("This is not possible while the entry's status is “%(status)s”.",
                 status=_status(entry.status)))
         return redirect(url_for("admin.entry_view", public_id=public_id))
+    except workflow.NotGlossed:
+        s.rollback()
+        flash(_("Every sense needs a Vietnamese gloss (or a note saying why it has none) "
+                "before the entry can be published."))
+        return redirect(url_for("admin.entry_view", public_id=public_id))
     except workflow.VersionConflict:
         s.rollback()
         flash(_("The entry was changed by someone else in the meantime. Look at it again "

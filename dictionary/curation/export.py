@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..audio.exports import media_for_export
 from ..formats import WRITERS
-from ..models import DELETED, PUBLISHED, Entry, Language, Sense
+from ..models import DELETED, PUBLISHED, Entry, Language, Sense, Source
 
 ALL = "all"
 CHUNK_ENTRIES = 500
@@ -82,8 +82,17 @@ def export_chunks(session: Session, fmt: str, lang: str, everything: bool) -> It
     if fmt == "cldf":
         return export(entries, title=export_title(session, lang), media=media)
     if fmt == "lift-media":
-        return export(entries, media=media, name=f"tudien-{lang}")
+        return export(entries, media=media, name=f"tudien-{lang}",
+                      sources=export_sources(session))
+    if fmt == "lift":  # its header carries the sources, so the file restores them
+        return export(entries, sources=export_sources(session))
     return export(entries)
+
+
+def export_sources(session: Session) -> list[dict]:
+    """Every source, as plain dicts for the writers' headers."""
+    return [{"key": s.key, "citation": s.citation, "license": s.license, "url": s.url}
+            for s in session.scalars(select(Source).order_by(Source.key))]
 
 
 def export_filename(fmt: str, lang: str, everything: bool, today: dt.date | None = None) -> str:

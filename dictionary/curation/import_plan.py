@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session, selectinload
 from search_index import normalize
 
 from ..formats.records import ImportFailed, ImportProblem, ParsedEntry, ParsedLexicon
-from ..models import DELETED, DRAFT, PUBLISHED, Entry, Language, Sense, Source
+from ..models import DELETED, PUBLISHED, Entry, Language, Sense, Source
 from ..revisions import EntryState, assign_state, entry_state
+from .import_restore import new_status, reserve, restorable_ids
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 PUBLIC_ID = re.compile(r"[a-z]{2,8}-\d{6}")  # hre-000123
@@ -71,6 +72,8 @@ class Plan:
         for p in parsed.entries:
             entry = self.existing.get(p.source_key)
             number = numbers.get(("file", p.source_key))
+            if p.homograph is not None:
+                number = p.homograph  # FieldWorks' (or our export's) own number is kept
             if entry is not None and entry.status == DELETED:
                 number = entry.homograph  # deleted entries keep out of the numbering
             if entry is None:
@@ -179,12 +182,16 @@ def apply_plan(session: Session, plan: Plan, status: str,
     language = plan.language
     assert language is not None  # ensure_catalog ran
     sources = {s.key: s for s in session.scalars(select(Source))}
+    restored = restorable_ids(session, language.code,
+                              [p for p, entry, _, _ in plan.changes if entry is None])
+    reserve(session, language.code, list(restored.values()))
     written: list[tuple[Entry, str]] = []
     for p, entry, number, content in plan.changes:
         if entry is None:
             # Nothing without a Vietnamese gloss is shown: such entries wait as drafts.
             entry = Entry(language=language, source_key=p.source_key,
-                          status=status if glossed(p) else DRAFT,
+                          status=new_status(p, status, glossed(p)),
+                          public_id=restored.get(p.source_key),
                           reviewed=False, source=sources[p.source])
             session.add(entry)
             summary = CREATED

@@ -69,7 +69,8 @@ def check_new_source(new: NewSource, known: dict[str, dict]) -> dict:
 
 def write_new_source(session: Session, new: dict) -> None:
     """The declared source's row, in the import's transaction."""
-    session.add(Source(key=new["key"], citation=new["citation"], license=new["license"]))
+    session.add(Source(key=new["key"], citation=new["citation"], license=new["license"],
+                       url=new.get("url")))
 
 
 def saved_mapping(session: Session, key: str | None) -> ImportMapping | None:

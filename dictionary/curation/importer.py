@@ -170,6 +170,9 @@ def import_lexicon(session: Session, path: str | Path | None, lang: str, *,
         catalog.ensure_catalog(session, data_dir)
         if declared is not None:
             write_new_source(session, declared)
+        for carried in parsed.declared_sources:  # our own LIFT export brings its sources
+            if carried["key"] not in known_sources(session, {}):
+                write_new_source(session, carried)
         session.flush()
         if remember_mapping and mapping and source:
             save_mapping(session, source, mapping)

@@ -79,12 +79,13 @@ def parse_lexicon(data: bytes, *, sources: dict[str, dict], parts_of_speech: lis
     if fmt == LIFT:
         warnings: list[ImportProblem] = []
         found: list[dict] = []
-        entries = parse_lift(data, source=source, sources=sources,
+        declared: list[dict] = []
+        entries = parse_lift(data, source=source, sources=dict(sources),
                              parts_of_speech=parts_of_speech, vernacular=lang, warnings=warnings,
                              limits=limits, mapping=mapping, writing_systems_out=found,
-                             skip_invalid=skip_invalid)
+                             skip_invalid=skip_invalid, sources_out=declared)
         return _checked(ParsedLexicon(LIFT, "xml", "", entries, [], warnings=warnings,
-                                      writing_systems=found))
+                                      writing_systems=found, declared_sources=declared))
     refuse_too_many_rows(data, limits.file_rows)
     decoded = decode_lexicon(data)
     samples = list(getattr(decoded, "samples", []))

@@ -28,7 +28,6 @@ from ..parts_of_speech import PartOfSpeech, fold_label
 from .checks import entry_problems
 from .lift_xml import (
     SLOT,
-    TRAIT_KINDS,
     LineElement,
     Refused,
     Tree,
@@ -41,11 +40,11 @@ from .lift_xml import (
     looks_like_lift,
     mark,
     read_lift,
-    text_of,
-    value_of,
     variant_kind_label,
 )
 from .lift_audio import entry_audio, example_audio
+from .lift_header import read_sources
+from .lift_values import LIMITS, ValueReader
 from .lift_tally import Tally
 from .lift_ws import WritingSystems, other_glosses
 from .records import (
@@ -57,12 +56,10 @@ from .records import (
     ParsedEntry,
     ParsedSense,
 )
-from .table_in import LIMITS
-from .text import bad_character
 
 SEMANTIC_DOMAINS = ("semantic-domain-ddp4", "semantic-domain")
 __all__ = ["looks_like_lift", "parse_lift"]  # (looks_like_lift lives in lift_xml)
-EXPORT_TRAITS = ("source", "license", "public-id")  # lift_out writes them on every entry
+EXPORT_TRAITS = ("source", "license", "public-id", "status")  # lift_out writes them
 LABEL_LIMIT = LIMITS["variant_label"]
 
 
@@ -72,7 +69,8 @@ def parse_lift(data: bytes, *, source: str | None, sources: dict[str, dict],
                limits: entry_limits.Limits | None = None,
                mapping: ImportMapping | None = None,
                writing_systems_out: list[dict] | None = None,
-               skip_invalid: bool = False) -> list[ParsedEntry]:
+               skip_invalid: bool = False,
+               sources_out: list[dict] | None = None) -> list[ParsedEntry]:
     """Read and check a whole LIFT file; ``ImportFailed`` lists every problem found.
 
     ``source``: the source key of entries that do not name one (in a ``source`` trait, as
@@ -89,6 +87,8 @@ def parse_lift(data: bytes, *, source: str | None, sources: dict[str, dict],
     Entries with a problem of their own make the file fail (``ImportFailed.skippable`` and
     ``valid`` then say how many are wrong and right), unless ``skip_invalid``: they are then
     left out and their problems become warnings, as long as the file itself is sound.
+    Sources declared in the header of our own export and unknown here are added to
+    ``sources_out`` (the importer writes them).
     """
     if not data.strip():
         raise ImportFailed("the file is empty")
@@ -124,6 +124,8 @@ def parse_lift(data: bytes, *, source: str | None, sources: dict[str, dict],
     writing_systems = reader.ws.table()
     if writing_systems_out is not None:
         writing_systems_out.extend(writing_systems)
+    if sources_out is not None:
+        sources_out.extend(reader.declared)
     if problems or (reader.problems and not skipping):
         failed = ImportFailed(errors=sorted(problems + reader.problems,
                                             key=lambda p: p.line or 0))
@@ -141,8 +143,9 @@ def _unknown_source(key: str, sources: dict[str, dict]) -> str:
 
 
 # ---- entries ---------------------------------------------------------------------------------
-class _Reader:
+class _Reader(ValueReader):
     def __init__(self, source, sources, parts_of_speech, vernacular, mapping=None) -> None:
+        super().__init__()
         self.source, self.sources, self.vernacular = source, sources, vernacular
         self.ws = WritingSystems(vernacular, mapping.ws if mapping else None)
         self.guessed = False  # the headword's writing system was looked for (first entry)
@@ -153,42 +156,13 @@ class _Reader:
                 self.pos.setdefault(fold_label(label), p.key)
         self.entries: list[ParsedEntry] = []
         self.rejected: list[ParsedEntry] = []  # entries with a problem of their own
-        self.problems: list[ImportProblem] = []
-        self.warnings: list[ImportProblem] = []
+        self.declared: list[dict] = []  # sources the file's header brings (our export)
+        self.restored: tuple[str | None, str | None] = (None, None)  # public id, status
         self.keys: dict[str, int | None] = {}
         self.sourceless: list[int | None] = []  # lines of entries that name no source
         self.max_entries: int | None = None
         self.seen = 0  # <entry> elements read so far
         self.too_many: ImportProblem | None = None
-
-    def problem(self, el: ET.Element, message: str, where: str | None = None) -> None:
-        self.problems.append(ImportProblem(getattr(el, "line", None), where or el.tag, message))
-
-    def warn(self, el: ET.Element, message: str) -> None:
-        self.warnings.append(ImportProblem(getattr(el, "line", None), el.tag, message))
-
-    def value(self, kind: str, elements: list[ET.Element], limit: str | None = None,
-              where: str | None = None) -> str:
-        """``value_of`` with the checks CSV cells get: bad characters and length."""
-        for el in elements:
-            bad = bad_character(el.get("value") or "" if kind in TRAIT_KINDS else text_of(el),
-                                multiline=True)
-            if bad:
-                self.problem(el, bad, where)
-                return ""
-        value = value_of(kind, elements)
-        maximum = LIMITS.get(limit or kind)
-        if maximum is not None and len(value) > maximum:
-            self.problem(elements[0], f"{len(value)} characters; at most {maximum} fit", where)
-        return value
-
-    def take(self, parent, child, kind: str) -> str | None:
-        """The value of one modelled element, which is marked as a slot."""
-        if parent is None or child is None:
-            return None
-        value = self.value(kind, [child], where=parent.tag if child.tag == "form" else None)
-        mark(parent, child, kind)
-        return value or None
 
     def child(self, el: LineElement, root: LineElement) -> None:
         if el.tag == "entry":
@@ -201,6 +175,11 @@ class _Reader:
                 if name.startswith("xmlns:"):
                     el.attrib.setdefault(name, uri)
             self.entry(el)
+        elif el.tag == "header" and read_sources(el):
+            for declared in read_sources(el):  # our own export: its sources come with it
+                if declared["key"] not in self.sources and declared["license"]:
+                    self.sources[declared["key"]] = declared
+                    self.declared.append(declared)
         elif el.tag == "header":
             self.warn(el, "the header (range and field definitions) is not kept; entries keep "
                           "their values")
@@ -228,6 +207,10 @@ class _Reader:
             note=self.take(note, choose(note.findall("form"), ("vi", "en"), True)
                            if note is not None else None, "note"),
             license=(self.sources.get(source) or {}).get("license", ""))
+        # Our own export says what the entry was (public id, status); FieldWorks and our
+        # export give the homograph number as the entry's order.
+        entry.public_id, entry.status = self.restored
+        entry.homograph = integer(el.get("order"))
         entry.audio = entry_audio(el)
         self.variants(el, entry, lang)
         self._senses(el, entry, lang)
@@ -239,7 +222,9 @@ class _Reader:
         """The entry's source and its stable key (``source:guid``), checked. The traits our
         own export writes are taken out of the kept XML: they are read, not kept."""
         ours = [c for c in el if c.tag == "trait" and c.get("name") in EXPORT_TRAITS]
-        source = next((c.get("value") for c in ours if c.get("name") == "source"), self.source)
+        said = {c.get("name"): (c.get("value") or "").strip() for c in ours}
+        source = said.get("source") or self.source
+        self.restored = (said.get("public-id") or None, said.get("status") or None)
         for trait in ours:
             el.remove(trait)
         if source and source not in self.sources:

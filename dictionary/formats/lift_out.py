@@ -48,6 +48,7 @@ from functools import partial
 from ..models import PHONETIC, Entry, Sense
 from ..sense_ids import example_id
 from . import lift_media
+from .lift_header import sources_header
 from .lift_xml import SLOT, is_label, load_kept, value_of, variant_kind_label
 from .media import Media, MediaUse
 
@@ -67,14 +68,19 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 Make = Callable[[str, "ET.Element | None"], ET.Element]
 
 
-def export_lift(entries: Iterable[Entry], media: Media | MediaUse | None = None
-                ) -> Iterator[bytes]:
+def export_lift(entries: Iterable[Entry], media: Media | MediaUse | None = None,
+                sources: list[dict] | None = None) -> Iterator[bytes]:
     """The LIFT document, in UTF-8 pieces: the prologue, one piece per entry, the end.
     ``media`` (target → recordings) adds references to ``audio/<uuid>.mp3`` files; a
-    ``MediaUse`` also tells the caller which files were named."""
+    ``MediaUse`` also tells the caller which files were named. ``sources`` (dicts: key,
+    citation, license, url) go into the header (``lift_header``), so the file restores them."""
     refs = media if isinstance(media, MediaUse) or media is None else MediaUse(media)
     yield (f'<?xml version="1.0" encoding="UTF-8"?>\n'
            f'<lift version="0.13" producer="{PRODUCER}">\n').encode()
+    if sources:
+        header = sources_header(sources)
+        _indent(header, 1)
+        yield b"  " + ET.tostring(header, encoding="unicode").encode() + b"\n"
     for entry in entries:
         el = entry_element(entry, refs)
         _indent(el, 1)
@@ -116,7 +122,7 @@ def entry_element(e: Entry, refs: MediaUse | None = None) -> ET.Element:
         _insert(el, ENTRY_ORDER, sense, None if at is None else at + i)
     _fields(el, ENTRY_ORDER, e.extra)
     for name, value in (("source", e.source.key if e.source else None), ("license", e.license),
-                        ("public-id", e.public_id)):
+                        ("public-id", e.public_id), ("status", e.status)):
         if value:
             el.append(ET.Element("trait", name=name, value=_safe(value)))
     _strip_slots(el)
@@ -342,7 +348,9 @@ def _attrs(e: Entry) -> dict[str, str]:
             attrs[name] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     if e.homograph:
         attrs["order"] = str(e.homograph)
-    return {k: v for k, v in attrs.items() if v}
+    # In name order, as ``lift_in`` keeps an imported entry (canonical XML): an export
+    # imported and exported again is the same file.
+    return {k: attrs[k] for k in sorted(attrs) if attrs[k]}
 
 
 def _kept(e: Entry, xml: str) -> ET.Element:

@@ -119,6 +119,11 @@ class ParsedEntry:
     variants: list[tuple[str, str, str | None]] = field(default_factory=list)  # form, kind, label
     row_id: str | None = None  # curated `id` cell
     audio: list[AudioRef] = field(default_factory=list, compare=False)  # recordings it names
+    # What the file says the entry was, when it says it (our own LIFT export; FieldWorks'
+    # homograph numbers): restored on import where they fit.
+    public_id: str | None = field(default=None, compare=False)
+    status: str | None = field(default=None, compare=False)
+    homograph: int | None = field(default=None, compare=False)
     variant_lines: list[int | None] = field(default_factory=list, compare=False)
 
 
@@ -136,3 +141,5 @@ class ParsedLexicon:
     warnings: list[ImportProblem] = field(default_factory=list)
     # LIFT: the writing systems found, with counts by where and the role each got.
     writing_systems: list[dict] = field(default_factory=list)
+    # Sources the file declares itself (the header of our own LIFT export).
+    declared_sources: list[dict] = field(default_factory=list)

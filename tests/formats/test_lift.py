@@ -474,8 +474,9 @@ def test_round_trip_through_the_database(app, other_app, data_dir, monkeypatch, 
     root = check_structure(first)
     zatok = root.find("entry")
     assert (zatok.get("id"), zatok.get("guid")) == (f"zatok_{G1}", G1)
-    assert [(t.get("name"), t.get("value")) for t in zatok.findall("trait")][-3:] == [
-        ("source", "nhomthu"), ("license", "CC-BY-4.0"), ("public-id", "hre-000001")]
+    assert [(t.get("name"), t.get("value")) for t in zatok.findall("trait")][-4:] == [
+        ("source", "nhomthu"), ("license", "CC-BY-4.0"), ("public-id", "hre-000001"),
+        ("status", "draft")]
     assert zatok.find("pronunciation/media").get("href") == "AudioVisual/zatok.wav"
     assert [s.get("id")[-2:] for s in zatok.findall("sense")] == ["01", "02"]
     # Everything comes back as it was read: model fields and kept XML alike.

@@ -210,6 +210,9 @@ class _Reader(ValueReader):
         # Our own export says what the entry was (public id, status); FieldWorks and our
         # export give the homograph number as the entry's order.
         entry.public_id, entry.status = self.restored
+        if any(t.get("name") == "do-not-publish-in" for t in el.findall("trait")):
+            entry.status = "draft"  # FieldWorks says so: it waits for a person's decision
+            self.tally.add("unpublished", el)
         entry.homograph = integer(el.get("order"))
         entry.audio = entry_audio(el)
         self.variants(el, entry, lang)
@@ -254,15 +257,13 @@ class _Reader(ValueReader):
             self.ws.infer(boxes)
             self.guessed = True
         forms = [f for f in unit.findall("form") if not is_audio(f)] if unit is not None else []
-        if self.vernacular is None:
-            form = forms[0] if forms else None
-        else:
-            form = next(iter(self.ws.headword_forms(forms)), None)
-        box = unit
-        if form is None and citation is not None:
-            box = citation
-            form = next(iter(self.ws.headword_forms(
-                [f for f in citation.findall("form") if not is_audio(f)])), None)
+        cited = [f for f in citation.findall("form") if not is_audio(f)] \
+            if citation is not None else []
+        box, form = citation, next(iter(self.ws.headword_forms(cited)), None)
+        if form is None:  # FieldWorks' headword is the citation form, when there is one
+            box = unit
+            form = (forms[0] if forms else None) if self.vernacular is None else next(
+                iter(self.ws.headword_forms(forms)), None)
         headword, lang = "", self.vernacular
         if form is None:
             have = sorted({self.ws.code(f) for b in boxes for f in b.findall("form")
@@ -303,6 +304,10 @@ class _Reader(ValueReader):
         """``<variant>``s with a vernacular form become Variants; others (a reference or a
         pronunciation only, or a repeated form) are kept as they are."""
         for variant in el.findall("variant"):
+            traits = {t.get("name") for t in variant.findall("trait")}
+            if traits & {"environment", "morph-type"} and "variant-type" not in traits:
+                self.tally.add("allomorph", variant)  # FieldWorks' allomorph: not a spelling
+                continue
             form = like_headword(variant.findall("form"), lang)
             text = self.value("form", [form], "variant_form", "variant") if form is not None else ""
             if not text or any(text == v[0] for v in entry.variants):

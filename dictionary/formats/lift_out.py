@@ -98,10 +98,13 @@ def entry_element(e: Entry, refs: MediaUse | None = None) -> ET.Element:
     recorded = " ".join(record[0][0].text.split()[2:]) or None if record else None
     pos_changed = not record or recorded != e.part_of_speech
     code = e.language.code
-    unit = next((c for c in el if c.tag == "lexical-unit"), None)
+    # The headword's slot is in the citation when it was read from there (FieldWorks).
+    unit = next((c for c in el if c.tag == "citation" and _slots(c, "headword")), None) or \
+        next((c for c in el if c.tag == "lexical-unit"), None)
     old = _slots(unit, "headword") if unit is not None else []
     lang = old[0][1].get("lang") if old else code + ("-fonipa" if e.form_kind == PHONETIC else "")
-    _fill_box(el, ENTRY_ORDER, "lexical-unit", {}, "headword", e.headword, _form(lang))
+    _fill_box(el, ENTRY_ORDER, unit.tag if unit is not None else "lexical-unit", {},
+              "headword", e.headword, _form(lang))
     if refs is not None:  # before the IPA: a new pronunciation holds both
         _entry_media(el, refs.of(e.public_id))
     _fill_box(el, ENTRY_ORDER, "pronunciation", {}, "pronunciation", e.pronunciation,

@@ -27,6 +27,11 @@ GROUPED = {  # kind: (where, what)
     "mixed-pos": ("entry", "{n} entries have senses with different parts of speech ({values}; "
                          "first on lines {lines}): the entry takes the first, each sense "
                          "keeps its own in the LIFT data"),
+    "allomorph": ("variant", "{n} allomorphs (variants with an environment or a morph type, "
+                             "first on lines {lines}) are kept in the LIFT data, not made "
+                             "spelling variants"),
+    "unpublished": ("entry", "{n} entries are marked do-not-publish-in in FieldWorks (first "
+                             "on lines {lines}): imported as drafts"),
     "deleted": ("entry", "{n} entries are marked deleted in FieldWorks (dateDeleted; first on lines "
                    "{lines}): not imported"),
 }

@@ -246,7 +246,9 @@ def test_affix_headwords_survive_the_csv_round_trip(app, data_dir, tmp_path):
     """The repro of issue 14 (``realdata/repro/affix_headwords.csv``): the CSV export writes
     ``'-ko`` so no spreadsheet runs it; the import takes the marker off again, so the same
     file re-imported changes nothing (before, ``-ko`` came back as ``ʼ-ko``)."""
-    repro = REPO_ROOT.parent / "shared" / "data" / "realdata" / "repro" / "affix_headwords.csv"
+    from realdata import REALDATA
+
+    repro = REALDATA / "repro" / "affix_headwords.csv"
     run_import(app, repro, "hre", data_dir)
     assert [e.headword for e in load(app)] == ["-ko", "=mbo"]
     exported = write_export(export_csv(load(app)), tmp_path / "back.csv")

@@ -18,15 +18,14 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from dictionary import REPO_ROOT
 from dictionary.curation import workflow
 from dictionary.curation.import_sources import NewSource
 from dictionary.curation.importer import ImportFailed, import_lexicon
 from dictionary.db import get_db
 from dictionary.formats.records import ImportMapping
 from dictionary.models import DRAFT, Entry, Example, Sense, Source, User
+from realdata import REALDATA
 
-REALDATA = REPO_ROOT.parent / "shared" / "data" / "realdata"
 DECLARED = NewSource("realdata", "Public LIFT test files (sillsdev, pylift); MIT", "MIT")
 
 

@@ -1,0 +1,81 @@
+"""One test per reproduction file of issue 14 (``../shared/data/realdata/repro/``: single
+entries cut from real FieldWorks exports, MIT; see its SOURCES.md): each shows one normal
+FieldWorks structure that the importer used to refuse or get wrong.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from dictionary.curation.import_sources import NewSource
+from dictionary.curation.importer import import_lexicon
+from dictionary.db import get_db
+from dictionary.models import DRAFT, Entry
+from realdata import REALDATA
+
+REPRO = REALDATA / "repro"
+
+
+@pytest.fixture
+def app(app, data_dir):
+    app.config["DATA_DIR"] = str(data_dir)
+    return app
+
+
+def run(app, name: str, **options):
+    with app.app_context(), get_db().Session() as s:
+        return import_lexicon(s, REPRO / name, "hre", data_dir=app.config["DATA_DIR"],
+                              new_source=NewSource("repro", "FieldWorks samples", "MIT"),
+                              **options)
+
+
+def entries(app) -> list[Entry]:
+    with app.app_context(), get_db().Session() as s:
+        found = list(s.scalars(select(Entry).order_by(Entry.id)))
+        for e in found:
+            _ = (e.senses, e.variants)  # loaded before the session closes
+        return found
+
+
+def test_the_citation_form_is_the_headword(app):
+    run(app, "citation_form_headword.lift")
+    (entry,) = entries(app)
+    assert entry.headword == "mwadia"  # not the lexeme form "adia", which stays in the data
+    assert "<text>adia</text>" in entry.extra["lift"]
+
+
+def test_a_citation_only_entry_imports(app):
+    run(app, "citation_only_entry.lift")
+    assert [e.headword for e in entries(app)] == ["gáfuulandiŋ"]
+
+
+def test_do_not_publish_in_is_respected(app):
+    report = run(app, "do_not_publish.lift", status="published")
+    assert [e.status for e in entries(app)] == [DRAFT]
+    assert any("do-not-publish-in" in w.message for w in report.warnings)
+
+
+def test_fieldworks_homograph_numbers_are_kept(app):
+    text = (REPRO / "flex_homograph_numbers.lift").read_text(encoding="utf-8")
+    orders = [int(n) for n in re.findall(r'<entry [^>]*order="(\d+)"', text)]
+    run(app, "flex_homograph_numbers.lift")
+    assert [e.homograph for e in entries(app)] == orders == [6, 4, 5, 1, 2, 3]
+
+
+def test_a_variant_entry_without_a_sense_comes_in_as_a_draft(app):
+    report = run(app, "variant_entry_without_sense.lift", status="published")
+    found = {e.headword: e for e in entries(app)}
+    assert set(found) == {"nefi", "nofi"}
+    assert (found["nofi"].status, found["nofi"].senses) == (DRAFT, [])
+    assert found["nefi"].status == "published"  # glossed in Vietnamese: as asked
+    assert any("have no sense" in w.message for w in report.warnings)
+
+
+def test_allomorphs_are_not_spelling_variants(app):
+    report = run(app, "allomorph_order.lift")
+    (entry,) = entries(app)
+    assert entry.headword == "mu-" and entry.variants == []
+    assert entry.extra["lift"].count("<variant>") == 7  # kept as they were
+    assert any(w.message.startswith("7 allomorphs") for w in report.warnings)

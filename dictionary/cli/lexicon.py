@@ -23,6 +23,7 @@ from ..curation.import_batches import RevertRefused, list_batches, revert_batch
 from ..audio.bulk import AudioPlan
 from ..curation.import_runs import import_with_audio
 from ..curation.import_sources import NewSource
+from ..curation.import_report import problem_kinds
 from ..curation.importer import ImportFailed
 from ..formats.lift_ws import parse_ws_option
 from ..formats.mdf_markers import load_marker_file
@@ -95,8 +96,7 @@ def import_lexicon_command(path: Path, lang: str, dry_run: bool, status: str | N
                 remember_mapping=remember_mapping, skip_invalid=skip_invalid)
     except ImportFailed as exc:
         click.echo(f"{path}: nothing was imported.", err=True)
-        for error in exc.errors:
-            click.echo(f"  {error}", err=True)
+        _echo_problems(exc)
         _echo_writing_systems(exc.writing_systems, err=True)
         if exc.skippable:
             click.echo(f"Only entries are wrong: --skip-invalid imports the other {exc.valid} "
@@ -118,6 +118,23 @@ def import_lexicon_command(path: Path, lang: str, dry_run: bool, status: str | N
     if report.batch_id is not None:
         click.echo(f"Import batch {report.batch_id} (undo it with: "
                    f"flask --app dictionary revert-import {report.batch_id})")
+
+
+def _echo_problems(exc: ImportFailed) -> None:
+    """Every problem, or, when there are many, each kind once with its count and the first
+    few (a mistake made in every entry is one kind, not thousands of lines)."""
+    if len(exc.errors) <= 20:
+        for error in exc.errors:
+            click.echo(f"  {error}", err=True)
+        return
+    for kind in problem_kinds(exc.errors):
+        click.echo(f"  {kind['count']} × column {kind['column'] or '–'}:", err=True)
+        for x in kind["examples"]:
+            click.echo(f"    line {x['line'] if x['line'] is not None else '–'}: "
+                       f"{x['message']}", err=True)
+        if kind["count"] > len(kind["examples"]):
+            click.echo(f"    … and {kind['count'] - len(kind['examples'])} more like these",
+                       err=True)
 
 
 def _echo_writing_systems(found: list[dict], err: bool = False) -> None:

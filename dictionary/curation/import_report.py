@@ -6,6 +6,7 @@ import pages show it, and a background job keeps its JSON summary (``report_summ
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,11 +105,30 @@ def report_summary(report: ImportReport, rows: int = ROWS_KEPT) -> dict[str, Any
     }
 
 
+_VARYING = re.compile(r'"[^"]*"|\'[^\']*\'|\d+')  # what differs between two of a kind
+EXAMPLES = 5  # problems shown for each kind
+
+
+def problem_kinds(problems: list[ImportProblem]) -> list[dict[str, Any]]:
+    """The problems grouped by kind (the same column and message but for the quoted values
+    and numbers), most frequent first, each with its count and first examples: a file of
+    25,000 entries with one mistake made everywhere gives one line, not 25,000."""
+    kinds: dict[tuple, dict[str, Any]] = {}
+    for p in problems:
+        key = (p.column, _VARYING.sub("…", p.message))
+        kind = kinds.setdefault(key, {"column": p.column, "count": 0, "examples": []})
+        kind["count"] += 1
+        if len(kind["examples"]) < EXAMPLES:
+            kind["examples"].append({"line": p.line, "message": p.message})
+    return sorted(kinds.values(), key=lambda k: -k["count"])
+
+
 def problems_summary(exc: ImportFailed, rows: int = ROWS_KEPT) -> dict[str, Any]:
     """The problems of a file that cannot be imported, as JSON (kept with a background job)."""
     return {"problems": [{"line": p.line, "column": p.column, "message": p.message}
                          for p in exc.errors[:rows]],
             "hidden": max(0, len(exc.errors) - rows),
+            "kinds": problem_kinds(exc.errors),
             "writing_systems": exc.writing_systems, "skippable": exc.skippable,
             "valid": exc.valid,
             "rejected": len({p.line for p in exc.errors if p.line is not None})}

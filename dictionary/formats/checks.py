@@ -8,6 +8,7 @@ every import problem.
 """
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
 from ..limits import CONCEPT_ID, TEXT_LENGTHS, Limits
@@ -105,3 +106,28 @@ def _too_long(field: str, value: str | None, line: int, what: str) -> list[Impor
         return [ImportProblem(line, None, f"the {_FIELD_NAMES[field]} of {what} has "
                                           f"{len(value):,} characters; at most {maximum:,} fit")]
     return []
+
+
+def only_marks(raw: str) -> bool:
+    """Whether ``raw`` holds combining marks and nothing they could sit on.
+
+    >>> only_marks("\u0306"), only_marks(" \u0306\u0301 "), only_marks("a\u0306"), only_marks("")
+    (True, True, False, False)
+    """
+    text = "".join(raw.split())
+    return bool(text) and all(unicodedata.category(c).startswith("M") for c in text)
+
+
+def empty_headword(raw: str) -> str:
+    """Why a headword came out empty, in words a linguist can act on.
+
+    >>> empty_headword("\u0306")
+    'the headword is only a combining mark (U+0306 COMBINING BREVE) with no letter before it; type the letter and the mark together (ă, ŏ, ĕ)'
+    >>> empty_headword("  ")
+    'empty headword'
+    """
+    if not only_marks(raw):
+        return "empty headword"
+    names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in "".join(raw.split()))
+    return (f"the headword is only a combining mark ({names}) with no letter before it; type "
+            "the letter and the mark together (ă, ŏ, ĕ)")

@@ -25,7 +25,7 @@ import xml.etree.ElementTree as ET
 from .. import limits as entry_limits
 from ..models import ORTHOGRAPHIC, PHONETIC
 from ..parts_of_speech import PartOfSpeech, fold_label
-from .checks import entry_problems
+from .checks import empty_headword, entry_problems
 from .lift_xml import (
     SLOT,
     LineElement,
@@ -39,6 +39,7 @@ from .lift_xml import (
     like_headword,
     looks_like_lift,
     mark,
+    text_of,
     read_lift,
     variant_kind_label,
 )
@@ -277,7 +278,7 @@ class _Reader(ValueReader):
             before, lang = len(self.problems), form.get("lang")
             headword = self.take(box, form, "headword") or ""
             if not headword and len(self.problems) == before:
-                self.problem(form, "empty headword", "lexical-unit")
+                self.problem(form, empty_headword(text_of(form)), "lexical-unit")
         return form, headword, lang
 
     def _senses(self, el: LineElement, entry: ParsedEntry, lang: str | None) -> None:

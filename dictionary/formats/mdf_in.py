@@ -51,7 +51,7 @@ from search_index import normalize
 from .. import limits as entry_limits
 from ..models import ORTHOGRAPHIC
 from ..parts_of_speech import PartOfSpeech, fold_label
-from .checks import entry_problems
+from .checks import empty_headword, entry_problems, only_marks
 from .mdf_markers import (
     DATE, DEFINITION, EXAMPLE, GLOSS, HEADWORD, HOMOGRAPH, IGNORE, KEPT, NOTE, PHONETIC, POS,
     SEMANTIC_FIELD, SENSE, SUBENTRY, TRANSLATION, VARIANT, VARIANT_LABEL, Meaning,
@@ -250,8 +250,8 @@ class _MdfParser:
         per ``\\se`` subentry, each with the fields that follow it."""
         lx = record[0]
         headword = self.value(lx, LIMITS["headword"])
-        if not headword and not lx.value:
-            self.problem(lx, "empty headword")
+        if not headword and (not lx.value or only_marks(lx.value)):
+            self.problem(lx, empty_headword(lx.value))
         main = self._draft(lx.line, headword)
         drafts = [main]
         for f in record[1:]:

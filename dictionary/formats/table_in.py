@@ -17,6 +17,7 @@ from search_index import normalize
 from .. import limits
 from ..models import ORTHOGRAPHIC, PHONETIC
 from ..parts_of_speech import PartOfSpeech, fold_label
+from .checks import empty_headword
 from .records import ParsedEntry, ParsedSense
 from .table_out import unguard_formula
 from .text import CellReader, Table, fold_header
@@ -82,7 +83,7 @@ class _Parser(CellReader):
     def headword(self) -> str:
         value = self.text("headword")
         if not value and (self.line, "headword") not in self.reported:
-            self.problem("headword", "empty headword")
+            self.problem("headword", empty_headword(self.raw("headword")))
         return value
 
     def glosses(self, column: str) -> str:

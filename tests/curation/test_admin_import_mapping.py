@@ -125,3 +125,25 @@ def test_a_bad_source_declaration_is_refused_with_what_to_fix(capp):
                        new_source_license="free"))
     assert "may hold only small letters" in page and "needs its citation" in page
     assert "not a licence identifier" in page
+
+
+def test_many_problems_of_one_kind_are_told_once_with_their_count(capp, tmp_path):
+    rows = "".join(f"r{i},\u0306,thử,nhomthu\n" for i in range(30)) + "z,zuxo,,nhomthu\n"
+    csv = "id,headword,vietnamese,source\n" + rows
+    editor = client_for(capp, "editor")
+    page = text(editor.post("/admin/import", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(editor, "/admin/import"), "lang": "hre", "source": "",
+        "status": "draft", "file": (io.BytesIO(csv.encode()), "many.csv")}))
+    assert "Problems by kind" in page
+    assert re.search(r"<tr><td>30</td><td>headword</td>", page), page
+    result = capp.test_cli_runner().invoke(args=[
+        "import-lexicon", str(_write(tmp_path, csv)), "--lang", "hre"])
+    assert result.exit_code == 1
+    assert '30 × column headword:' in result.output
+    assert "… and 25 more like these" in result.output
+
+
+def _write(tmp_path, text: str):
+    path = tmp_path / "many.csv"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -79,3 +79,20 @@ def test_allomorphs_are_not_spelling_variants(app):
     assert entry.headword == "mu-" and entry.variants == []
     assert entry.extra["lift"].count("<variant>") == 7  # kept as they were
     assert any(w.message.startswith("7 allomorphs") for w in report.warnings)
+
+
+@pytest.mark.parametrize("name, data", [
+    ("breve.lift", '<?xml version="1.0"?><lift version="0.13"><entry id="x"><lexical-unit>'
+                   '<form lang="hre"><text>\u0306</text></form></lexical-unit><sense>'
+                   '<gloss lang="vi"><text>thử</text></gloss></sense></entry></lift>'),
+    ("breve.csv", "headword,vietnamese,source\n\u0306,thử,nhomthu\n"),
+    ("breve.db", "\\lx \u0306\n\\gn thử\n"),
+])
+def test_a_headword_that_is_a_lone_breve_is_not_called_empty(app, tmp_path, name, data):
+    from dictionary.curation.importer import ImportFailed
+
+    (tmp_path / name).write_text(data, encoding="utf-8")
+    with app.app_context(), get_db().Session() as s, pytest.raises(ImportFailed) as refused:
+        import_lexicon(s, tmp_path / name, "hre", data_dir=app.config["DATA_DIR"],
+                       source=None if name.endswith(".csv") else "nhomthu")
+    assert "only a combining mark (U+0306 COMBINING BREVE) with no letter" in str(refused.value)

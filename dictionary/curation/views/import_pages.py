@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
+from ..import_report import problem_kinds
 from ..importer import ImportFailed
 from ..uploads import Upload, load_upload, max_age
 
@@ -46,6 +47,7 @@ def failed(exc: ImportFailed, file_name: str, upload: Upload | None = None):
     form to map its writing systems or skip its invalid entries and check it again."""
     lines = {p.line for p in exc.errors if p.line is not None}
     return render_template("admin/import_failed.html", problems=exc.errors[:ROWS_SHOWN],
+                           kinds=problem_kinds(exc.errors),
                            hidden=max(0, len(exc.errors) - ROWS_SHOWN), rejected=len(lines),
                            file_name=file_name, upload=upload, ws_roles=WS_ROLE_LABELS,
                            writing_systems=exc.writing_systems, skippable=exc.skippable,

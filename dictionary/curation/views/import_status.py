@@ -113,6 +113,7 @@ def import_status(job_id: int):
     if job.state == FAILED and error.get("kind") == INVALID:
         upload = load_upload(job.upload_token)  # kept when it can be read another way
         return render_template("admin/import_failed.html", problems=error.get("problems", []),
+                               kinds=error.get("kinds") or [],
                                hidden=error.get("hidden", 0), rejected=error.get("rejected", 0),
                                file_name=job.file_name, upload=upload,
                                writing_systems=error.get("writing_systems") or [],

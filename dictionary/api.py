@@ -16,7 +16,7 @@ from .db import session
 from .indexing import index_service
 from .models import PUBLISHED, Entry, IndexQueue, Language
 from .openapi import spec
-from .public.entries import PHONETIC_LABEL, entry_json, related_by_concept
+from .public.entries import PHONETIC_LABEL, entry_json, other_fields_of, related_by_concept
 from .web import error_page
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -92,6 +92,7 @@ def api_entry(public_id: str):
     if entry is None:
         abort(404, f"no published entry with id {public_id!r}")
     data = entry_json(entry)
+    data["other_fields"] = other_fields_of(entry)
     data["url"] = url_for("dictionary.entry", public_id=public_id, _external=True)
     data["same_concept"] = [
         {"id": e.public_id, "lang": e.language.code, "headword": e.headword,

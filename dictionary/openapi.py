@@ -98,7 +98,11 @@ def spec(server: str) -> dict:
                       "properties": {"id": text, "lang": text, "headword": text,
                                      "senses": {"type": "array"}, "variants": {"type": "array"},
                                      "source": {"type": ["object", "null"]}, "license": text,
-                                     "same_concept": {"type": "array"}}},
+                                     "same_concept": {"type": "array"},
+                                     "other_fields": {"type": "array", "description": (
+                                         "what the entry's FieldWorks (LIFT) file holds "
+                                         "beyond the model: sense (null: the entry), kind, "
+                                         "label, value, entry (a related entry's id)")}}},
             "Language": {"type": "object", "properties": {
                 "code": text, "name_vi": text, "name_en": text, "glottocode": nullable_text,
                 "entries": {"type": "integer"}}},

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..db import session
+from ..formats.lift_fields import other_fields
 from ..models import PHONETIC, PUBLISHED, Entry, Sense
 
 # Shown next to every headword of the phonetic starter data (not the practical spelling).
@@ -71,3 +72,22 @@ def related_by_concept(entry: Entry) -> list[Entry]:
          .order_by(Entry.language_id, Entry.sort_key, Entry.homograph)
          .distinct())
     return list(session().scalars(q))
+
+
+def other_fields_of(entry: Entry) -> list[dict]:
+    """What the entry's source file (FieldWorks LIFT) holds beyond our model, as labelled
+    text (``formats.lift_fields``); a relation to an entry imported from the same source
+    comes with that entry's public id, for a link (published ones only, unless it is a
+    curator who looks)."""
+    found = other_fields((entry.extra or {}).get("lift"),
+                         [(s.extra or {}).get("lift") for s in entry.senses], entry.headword)
+    refs = {f.ref.rsplit("_", 1)[-1]: f.ref for f in found if f.ref}
+    linked: dict[str, str] = {}
+    if refs and entry.source is not None:
+        keys = {f"{entry.source.key}:{guid}": ref for guid, ref in refs.items()}
+        for key, public_id in session().execute(
+                select(Entry.source_key, Entry.public_id).where(
+                    Entry.source_key.in_(list(keys)), Entry.status == PUBLISHED)):
+            linked[keys[key]] = public_id
+    return [{"sense": f.where, "kind": f.kind, "label": f.label, "value": f.value,
+             "entry": linked.get(f.ref) if f.ref else None} for f in found]

@@ -54,7 +54,7 @@ from ..web import (
     ui_lang,
 )
 from . import bp
-from .entries import related_by_concept
+from .entries import other_fields_of, related_by_concept
 from .highlight import highlight
 
 MAX_QUERY_CHARS = 2000  # same bound as the API; longer input is cut, never an error
@@ -186,7 +186,7 @@ def entry(public_id: str):
     speech = audio_glosses.clips_for(session(), e)
     response = current_app.make_response(render_template(
         "dictionary/entry.html", e=e, related=list(groups.values()), curator=curator,
-        clips=clips, speech=speech,
+        clips=clips, speech=speech, other_fields=other_fields_of(e),
         licence_link=license_url(e.license or (e.source.license if e.source else None))))
     if curator:  # a curator's view (maybe of a draft) must not land in a shared cache
         response.headers["Cache-Control"] = "private, no-store"

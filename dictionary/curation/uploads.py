@@ -50,6 +50,7 @@ class Upload:
     # its writing systems, whether entries with problems are skipped, whether its source
     # remembers the mapping; and a source declared with the import (key, citation, license).
     ws: dict = field(default_factory=dict)
+    markers: dict = field(default_factory=dict)  # Toolbox marker → meaning (a marker file)
     skip_invalid: bool = False
     remember_mapping: bool = False
     new_source: dict | None = None

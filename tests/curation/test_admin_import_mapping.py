@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from conftest import csrf_token, get_state_close
 from dictionary.db import get_db
 from dictionary.models import DRAFT, Entry, Source
-from test_admin_import import client_for, confirm, curation_app, token_of
+from test_admin_import import client_for, confirm, curation_app, token_of  # noqa: F401
 
 LIFT = """<?xml version="1.0" encoding="UTF-8"?>
 <lift version="0.13" producer="SIL.FLEx 9.1">
@@ -147,3 +147,26 @@ def _write(tmp_path, text: str):
     path = tmp_path / "many.csv"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_a_toolbox_database_with_its_marker_file_through_the_page(capp):
+    from realdata import REALDATA
+
+    editor = client_for(capp, "editor")
+
+    def send(markers: bytes):
+        return editor.post("/admin/import", content_type="multipart/form-data", data={
+            "csrf_token": csrf_token(editor, "/admin/import"), "lang": "hre",
+            "source": "nhomthu", "status": "draft",
+            "file": (io.BytesIO((REALDATA / "MDFSampl.db").read_bytes()), "MDFSampl.db"),
+            "markers": (io.BytesIO(markers), "markers.toml")})
+
+    wrong = send(b'[markers]\ngn = "glossary"\n')
+    assert wrong.status_code == 422 and 'unknown meaning &#34;glossary&#34;' in text(wrong)
+    page = text(send(b'[markers]\ngn = "gloss:id"\n'))
+    assert "Dry run: nothing has been changed yet" in page, page
+    assert "cp1252" in page
+    done = confirm(editor, token_of(send(b'[markers]\ngn = "gloss:id"\n')))
+    assert done.status_code == 302
+    with capp.app_context(), get_db().Session() as s:
+        assert s.scalar(select(func.count(Entry.id))) == 64

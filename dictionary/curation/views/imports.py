@@ -40,6 +40,7 @@ from .. import STATUS_LABELS, bp
 from ..import_batches import RevertRefused, batch_revisions, list_batches, revert_batch
 from ..import_jobs import CONFIRM, DRY_RUN, needs_background, start_job
 from ...audio.models import Speaker
+from ...formats.mdf_markers import load_marker_file
 from ..import_sources import known_sources
 from ..importer import NEW_STATUSES, ImportConflict, ImportFailed
 from ..import_runs import import_upload, upload_summary
@@ -66,6 +67,7 @@ class UploadForm(FlaskForm):
     new_source_key = StringField(_l("or a new source: its key"), validators=[Length(max=64)])
     new_source_citation = StringField(_l("its citation"), validators=[Length(max=2000)])
     new_source_license = StringField(_l("its licence"), validators=[Length(max=64)])
+    markers = FileField(_l("Toolbox marker file (optional)"))
     audio = FileField(_l("Recordings (optional): a zip of sound files"))
     speaker = SelectField(_l("Speaker of the recordings"), default="")
 
@@ -128,10 +130,17 @@ def imports():
     data = form.file.data.read()
     audio = form.audio.data.read() if form.audio.data else None
     declared = form.declared()
+    try:  # a Toolbox marker file, checked before anything is kept
+        markers = load_marker_file(form.markers.data.read().decode("utf-8")) \
+            if form.markers.data else {}
+    except (ImportFailed, UnicodeDecodeError) as exc:
+        failure = exc if isinstance(exc, ImportFailed) else ImportFailed(
+            "the marker file is not UTF-8 text")
+        return failed(failure, clean_file_name(form.markers.data.filename))
     params = {"file_name": clean_file_name(form.file.data.filename), "lang": form.lang.data,
               "source": declared["key"] if declared else form.source.data or None,
               "new_source": declared, "status": form.status.data,
-              "speaker": form.speaker.data or None,
+              "speaker": form.speaker.data or None, "markers": markers,
               "audio_name": clean_file_name(form.audio.data.filename) if audio else ""}
     # Kept before its check (the archive is read from disk), but it cannot be confirmed
     # until a dry run passed; one that fails is discarded at once.

@@ -2,8 +2,8 @@
 clone (its SOURCES.md says where each comes from and under which licence). Tests read them
 in place; they are never copied into the project. CI has the folder beside its clone too.
 
-Test modules of this folder import it by name (``from realdata import REALDATA``): pytest
-puts a test module's folder on the path.
+Test modules import it by name (``from realdata import REALDATA``): ``tests/`` is on the
+path (setup.cfg ``pythonpath``).
 """
 from __future__ import annotations
 

@@ -40,6 +40,7 @@ from .models import (
 )
 
 log = logging.getLogger(__name__)
+QUEUE_CHUNK = 5000  # queued entries loaded, made into documents and written at a time
 
 
 @dataclass
@@ -67,7 +68,7 @@ class IndexService:
                 while True:
                     with self.database.Session() as s:
                         rows = s.execute(select(IndexQueue.id, IndexQueue.entry_public_id)
-                                         .order_by(IndexQueue.id).limit(5000)).all()
+                                         .order_by(IndexQueue.id).limit(QUEUE_CHUNK)).all()
                         if not rows:
                             return done
                         ids = {pid for _, pid in rows}
@@ -186,15 +187,17 @@ def last_public_number(conn, code: str) -> int:
     return max((int(m.group(1)) for m in (_PUBLIC_ID.match(i) for (i,) in ids) if m), default=0)
 
 
-def _next_public_id(session: Session, code: str) -> str:
+def _next_public_ids(session: Session, code: str, count: int = 1) -> list[str]:
+    """The next ``count`` public ids of language ``code``, taken from its counter in one
+    statement (a bulk import's flush numbers thousands of new entries at once)."""
     conn = session.connection()  # core statements: no autoflush inside the flush hook
-    taken = conn.execute(update(PublicIdCounter).where(PublicIdCounter.lang == code)
-                         .values(last=PublicIdCounter.last + 1)
-                         .returning(PublicIdCounter.last)).scalar()
-    if taken is None:  # a language the catalog did not create a counter for
-        taken = last_public_number(conn, code) + 1
-        conn.execute(insert(PublicIdCounter).values(lang=code, last=taken))
-    return f"{code}-{taken:06d}"
+    last = conn.execute(update(PublicIdCounter).where(PublicIdCounter.lang == code)
+                        .values(last=PublicIdCounter.last + count)
+                        .returning(PublicIdCounter.last)).scalar()
+    if last is None:  # a language the catalog did not create a counter for
+        last = last_public_number(conn, code) + count
+        conn.execute(insert(PublicIdCounter).values(lang=code, last=last))
+    return [f"{code}-{n:06d}" for n in range(last - count + 1, last + 1)]
 
 
 def _before_flush(session: Session, _ctx, _instances) -> None:
@@ -217,15 +220,19 @@ def _before_flush(session: Session, _ctx, _instances) -> None:
                 deleted.add(entry.public_id)
             continue
         touched[id(entry)] = entry
+    numbered: dict[str, list[Entry]] = {}  # language code → new entries, in flush order
     for entry in touched.values():
         with session.no_autoflush:
             language = entry.language or session.get(Language, entry.language_id)
         rules = state.rules.get(language.code) if state else None
         derive.derive_entry(entry, rules)
         if not entry.public_id:
-            entry.public_id = _next_public_id(session, language.code)
+            numbered.setdefault(language.code, []).append(entry)
         if entry not in is_new:
             entry.updated_at = utcnow()  # a sense edit is an entry edit (diff repair, locking)
+    for code, entries in numbered.items():
+        for entry, public_id in zip(entries, _next_public_ids(session, code, len(entries))):
+            entry.public_id = public_id
     pids = {e.public_id for e in touched.values()} | deleted
     for pid in sorted(pids):
         session.add(IndexQueue(entry_public_id=pid))

@@ -24,7 +24,7 @@ from ..audio.bulk import AudioPlan
 from ..curation.import_runs import import_with_audio
 from ..curation.import_sources import NewSource
 from ..curation.import_report import problem_kinds
-from ..curation.importer import ImportFailed
+from ..curation.importer import CHECKING, SAVING, ImportFailed
 from ..formats.lift_ws import parse_ws_option
 from ..formats.mdf_markers import load_marker_file
 from ..formats.records import ImportMapping
@@ -82,6 +82,7 @@ def import_lexicon_command(path: Path, lang: str, dry_run: bool, status: str | N
                        "--source KEY.", err=True)
             sys.exit(2)
         new_source = NewSource(source, source_citation or "", source_license or "")
+    bar = ProgressBars(path) if _stderr_is_a_terminal() else None
     try:
         with get_db().Session() as s:
             user = user_by_email(s, email) if email else None
@@ -93,8 +94,11 @@ def import_lexicon_command(path: Path, lang: str, dry_run: bool, status: str | N
                 audio=str(audio) if audio else None, audio_label=audio.name if audio else "",
                 speaker=speaker, data_dir=Path(current_app.config["DATA_DIR"]),
                 mapping=mapping or None, new_source=new_source,
-                remember_mapping=remember_mapping, skip_invalid=skip_invalid)
+                remember_mapping=remember_mapping, skip_invalid=skip_invalid,
+                **({"progress": bar} if bar else {}))
     except ImportFailed as exc:
+        if bar:
+            bar.close()
         click.echo(f"{path}: nothing was imported.", err=True)
         _echo_problems(exc)
         _echo_writing_systems(exc.writing_systems, err=True)
@@ -102,6 +106,9 @@ def import_lexicon_command(path: Path, lang: str, dry_run: bool, status: str | N
             click.echo(f"Only entries are wrong: --skip-invalid imports the other {exc.valid} "
                        f"and skips these {exc.skippable}.", err=True)
         sys.exit(1)
+    finally:
+        if bar:
+            bar.close()
     if dry_run:
         _echo_writing_systems(report.writing_systems)
         for row in report.rows:
@@ -135,6 +142,49 @@ def _echo_problems(exc: ImportFailed) -> None:
         if kind["count"] > len(kind["examples"]):
             click.echo(f"    … and {kind['count'] - len(kind['examples'])} more like these",
                        err=True)
+
+
+def _stderr_is_a_terminal() -> bool:
+    """Progress bars only for a person watching: never in a pipe, a log or a test."""
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced or closed
+        return False
+
+
+class ProgressBars:
+    """``progress(phase, done, total)`` of ``import_lexicon`` shown on standard error: a
+    line while the file is read (that step reports no progress), then one
+    ``click.progressbar`` per phase (checking the file against the database, saving it), then
+    a line while the revisions, the commit and the search index are written."""
+
+    LABELS = {CHECKING: "Checking", SAVING: "Saving  "}
+
+    def __init__(self, path: Path) -> None:
+        self.phase: str | None = None
+        self.bar = None
+        self.stream = click.get_text_stream("stderr")
+        size = path.stat().st_size
+        click.echo(f"Reading {path.name} ({size / 1e6:.1f} MB)…", file=self.stream)
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase != self.phase:
+            self.close()
+            self.phase = phase
+            if total > 0:
+                self.bar = click.progressbar(length=total, label=self.LABELS.get(phase, phase),
+                                             file=self.stream, show_pos=True, show_eta=True)
+                self.bar.__enter__()
+        if self.bar is not None and done > self.bar.pos:
+            self.bar.update(min(done, self.bar.length) - self.bar.pos)
+            if phase == SAVING and done >= total:
+                self.close()
+                click.echo("Writing the revisions and the search index…", file=self.stream)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 def _echo_writing_systems(found: list[dict], err: bool = False) -> None:

@@ -11,15 +11,17 @@ Inputs, written to a temporary folder (never into the project):
 - ``synthetic``: a made-up FLEx-like LIFT (seeded): pseudo-Hrê tokens of
   ``lexicon_gen`` in writing system ``qaa-x-hre``, 1–3 senses with Vietnamese glosses
   (real syllables, Zipf-skewed), an English gloss, a part of speech, semantic domains,
-  0–2 examples with a Vietnamese translation, a spelling variant in 1 of 8 entries, a phonetic form
-  in 1 of 4. Imported as ``published``, so the search index has every entry to write.
+  0–2 examples with a Vietnamese translation, a spelling variant in 1 of 8 entries, a
+  phonetic form in 1 of 4. Imported as ``published``, so the search index has every entry
+  to write.
 
 Every run is a fresh child process on a fresh SQLite instance (an empty search index built
 first, so the outbox has one to apply to): its peak RSS is that child's own
 (``os.wait4``'s ``ru_maxrss``), the interpreter and the app included; ``base MB`` is the
 child's RSS just before the import. The import goes through
 ``importer.import_lexicon`` with a writing-system mapping (``--ws``) and a new source
-declared with it, ``skip_invalid`` on (Gusillaay has an entry without a form). Times:
+declared with it, ``skip_invalid`` on (Gusillaay has an entry without a form), and
+``IMPORT_MAX_ROWS`` raised (the app takes 20,000 entries per file by default). Times:
 
 - ``dry run``: ``import_lexicon(dry_run=True)``: parse, check, compare with the database.
 - ``import``: the confirmed import, commit included; ``outbox`` is the part of it spent
@@ -27,7 +29,8 @@ declared with it, ``skip_invalid`` on (Gusillaay has an entry without a form). T
   ``process_queue``), timed apart.
 - phases (from ``progress`` calls): parse (reading and checking the file, until the first
   ``checking`` call), plan (comparing with the database), write (``apply_plan``: ORM
-  objects and flushes), commit (revisions, batch, commit, outbox).
+  objects and flushes), commit (revisions, batch, commit; the outbox apart), each with the
+  child's peak RSS when it ended (``VmHWM``): the phase that raises it holds the memory.
 
 Floors, each in its own child too, on the same file:
 

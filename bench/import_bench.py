@@ -28,9 +28,11 @@ declared with it, ``skip_invalid`` on (Gusillaay has an entry without a form), a
   after the commit applying the index queue (``indexing._after_commit`` →
   ``process_queue``), timed apart.
 - phases (from ``progress`` calls): parse (reading and checking the file, until the first
-  ``checking`` call), plan (comparing with the database), write (``apply_plan``: ORM
-  objects and flushes), commit (revisions, batch, commit; the outbox apart), each with the
-  child's peak RSS when it ended (``VmHWM``): the phase that raises it holds the memory.
+  ``checking`` call), plan (comparing with the database), write (``apply_plan``: new entries
+  as rows, updates as ORM objects, and their revisions), commit (announcing the entries,
+  ``on_written``, the commit; the outbox apart), each with the child's peak RSS when it
+  ended (``VmHWM``): the phase that raises it holds the memory. ``cpu s`` is the child's
+  CPU time over the run: on a machine that other work shares, compare that.
 
 Floors, each in its own child too, on the same file:
 
@@ -313,7 +315,7 @@ def child_import(spec: dict) -> dict:
             import tracemalloc
             tracemalloc.start(1)
         with get_db().Session() as s:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             if profiler:
                 profiler.enable()
             report = import_lexicon(
@@ -322,7 +324,7 @@ def child_import(spec: dict) -> dict:
                 status=spec.get("status"), skip_invalid=True, progress=progress)
             if profiler:
                 profiler.disable()
-            end = time.perf_counter()
+            end, cpu = time.perf_counter(), time.process_time() - cpu
         peaks["end"] = rss_mb("VmHWM")
         if spec["kind"] == "dry":
             peaks["plan"] = peaks["end"]
@@ -335,7 +337,8 @@ def child_import(spec: dict) -> dict:
     first = marks.get("checking_first", end)
     plan_end = marks.get("saving_first", marks.get("checking_last", end))
     saved = marks.get("saved", plan_end)
-    return {"seconds": end - start, "outbox": outbox[0], "base_mb": base, "peaks": peaks,
+    return {"seconds": end - start, "cpu": cpu, "outbox": outbox[0], "base_mb": base,
+            "peaks": peaks,
             "created": report.created, "rows": len(report.rows),
             "phases": {"parse": first - start, "plan": plan_end - first,
                        "write": saved - plan_end if spec["kind"] != "dry" else 0.0,
@@ -580,12 +583,13 @@ def print_table(rows: list[dict], n: int) -> None:
               f"{e / p['seconds']:>8,.0f} | {i['seconds']:>12.2f}{e / i['seconds']:>8,.0f} | "
               f"{verdict(dr, d['peak_mb'], e, full)}; {verdict(wr, w['peak_mb'], e, full)}")
     print("\nphases (s): parse = read and check the file; plan = compare with the database; "
-          "write = apply_plan; commit = revisions, batch, commit (outbox apart)")
+          "write = apply_plan (entries and revisions); commit = announcing, commit (outbox "
+          "apart)")
     print("and the child's peak RSS (MB) when each phase ended (the phase that raised it "
           "holds the memory)")
     print(f"{'input':<11}{'run':<8}{'parse':>8}{'plan':>8}{'write':>8}{'commit':>8}"
           f"{'outbox':>8}{'total':>8} | {'parse':>6}{'plan':>6}{'write':>6}{'commit':>7}"
-          f"{'outbox':>7}")
+          f"{'outbox':>7} | {'cpu s':>6}{'/s':>7}")
     for r in rows:
         for kind in ("dry", "import"):
             x = r[kind]
@@ -594,7 +598,10 @@ def print_table(rows: list[dict], n: int) -> None:
                          (("parse", 6), ("plan", 6), ("write", 6), ("commit", 7), ("outbox", 7)))
             print(f"{r['input']:<11}{kind:<8}{ph['parse']:>8.2f}{ph['plan']:>8.2f}"
                   f"{ph['write']:>8.2f}{ph['commit']:>8.2f}{x['outbox']:>8.2f}"
-                  f"{x['seconds']:>8.2f} | {mb}")
+                  f"{x['seconds']:>8.2f} | {mb} | {x['cpu']:>6.2f}"
+                  f"{r['entries'] / max(x['cpu'], 1e-9):>7,.0f}")
+    print("cpu s: the child's own CPU time over the run (all its threads; the outbox's worker "
+          "process, if any, apart): on a machine other work shares, compare these.")
     print(f"\nGoal (issue 14 §6): ≥ {GOAL_RATE:,} entries/s and ≤ {GOAL_MB} MB peak at 100,000 "
           "entries, dry run and import (peak = the child's max RSS, interpreter and app "
           "included; base = its RSS before the import).")

@@ -27,6 +27,8 @@ class Limits:
     examples: int = 30  # examples per sense
     entry_examples: int = 300  # examples per entry, all senses together
     variants: int = 50  # spelling and dialect variants per entry
+    notes: int = 100  # notes by type of the entry, and of each sense
+    relations: int = 100  # links to other entries of the entry, and of each sense
     text: int = 100_000  # characters of text in one entry, all fields together
     file_rows: int = 20_000  # data rows of a table; entries (records) of LIFT and MDF
 
@@ -34,6 +36,7 @@ class Limits:
 # Configuration keys (instance/config.py or DICTIONARY_… environment variables).
 CONFIG = {"senses": "ENTRY_MAX_SENSES", "examples": "ENTRY_MAX_EXAMPLES",
           "entry_examples": "ENTRY_MAX_EXAMPLES_TOTAL", "variants": "ENTRY_MAX_VARIANTS",
+          "notes": "ENTRY_MAX_NOTES", "relations": "ENTRY_MAX_RELATIONS",
           "text": "ENTRY_MAX_TEXT", "file_rows": "IMPORT_MAX_ROWS"}
 
 DEFAULT = Limits()
@@ -69,6 +72,8 @@ def _length(column) -> int:
 # by cell (with the column of the file).
 COLUMN_LENGTHS: dict[str, int] = {
     "headword": _length(Entry.__table__.c.headword),
+    "lexeme_form": _length(Entry.__table__.c.lexeme_form),
+    "dialects": _length(Entry.__table__.c.dialects),
     "source_key": _length(Entry.__table__.c.source_key),
     "pronunciation": _length(Entry.__table__.c.pronunciation),
     "variety": _length(Entry.__table__.c.variety),
@@ -83,6 +88,7 @@ COLUMN_LENGTHS: dict[str, int] = {
 TEXT_LENGTHS: dict[str, int] = {
     "gloss_vi": 2000, "gloss_en": 2000, "definition": 5000, "gloss_note": 2000,
     "example": 2000, "example_vi": 2000, "note": 5000, "comment": 2000,
+    "translation": 2000, "caption": 2000,
 }
 LENGTHS: dict[str, int] = {**COLUMN_LENGTHS, **TEXT_LENGTHS}
 # A Concepticon id, as the form accepts it (surrounding spaces are trimmed).

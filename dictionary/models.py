@@ -97,6 +97,19 @@ class Entry(Base):
     pronunciation: Mapped[str | None] = mapped_column(String(300))  # e.g. IPA segments
     variety: Mapped[str | None] = mapped_column(String(120))
     note: Mapped[str | None] = mapped_column(Text)
+    # FieldWorks' lexeme form when the headword is its citation form (a bound root, a stem):
+    # shown, and found by search, beside the headword.
+    lexeme_form: Mapped[str | None] = mapped_column(String(200))
+    # Dialect labels as the source names them (FieldWorks 9), "a; b"; not ``variety``, which
+    # names the language of a starter file's row.
+    dialects: Mapped[str | None] = mapped_column(String(200))
+    # Notes by type (FieldWorks: anthropology, bibliography, encyclopedic, grammar, usage …),
+    # one item per note and language: ``NoteState`` (``revisions``); the untyped note is ``note``.
+    notes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
+    # Links to other entries (synonym, antonym, compare, component of …): ``RelationState``.
+    # A link names its target as the file did (``ref``) and by the target's ``source_key``
+    # when the import found it, so it resolves even when the target arrives later.
+    relations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
     status: Mapped[str] = mapped_column(String(16), default=PUBLISHED, index=True)
     # Imported source data is published but flagged until a reviewer has looked at it.
     reviewed: Mapped[bool] = mapped_column(default=False)
@@ -139,6 +152,14 @@ class Sense(Base):
     concept_id: Mapped[str | None] = mapped_column(String(16), index=True)  # Concepticon id
     concept_gloss: Mapped[str | None] = mapped_column(String(120))
     gloss_note: Mapped[str | None] = mapped_column(Text)  # e.g. why the gloss needs review
+    # 0: a sense; 1: a subsense of the sense before it with a smaller level (and so on): the
+    # senses stay one ordered list, numbered 1, 1.1, 1.2, 2 … on the pages.
+    level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    dialects: Mapped[str | None] = mapped_column(String(200))  # as Entry.dialects
+    notes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")  # as Entry.notes
+    relations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
+    # Pictures (FieldWorks illustrations): the file name as the source gave it and a caption.
+    pictures: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # source fields kept as-is
 
     entry: Mapped[Entry] = relationship(back_populates="senses")
@@ -159,6 +180,8 @@ class Example(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     text: Mapped[str] = mapped_column(Text)
     translation_vi: Mapped[str] = mapped_column(Text, default="")
+    # Translations in other languages, ``[{"lang": code, "text": …}]``, after the Vietnamese.
+    translations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
 
     sense: Mapped[Sense] = relationship(back_populates="examples")
 

@@ -94,9 +94,59 @@ def spec(server: str) -> dict:
                                  "results": {"type": "array",
                                              "items": {"$ref": "#/components/schemas/Hit"}},
                                  "suggestions": {"type": "array", "items": text}}},
+            "Note": {"type": "object", "required": ["type", "lang", "text"], "properties": {
+                "type": {"type": "string", "description": (
+                    "as the source names it: FieldWorks' anthropology, bibliography, "
+                    "discourse, encyclopedic, grammar, phonology, questions, restrictions, "
+                    "scientific-name, semantics, sociolinguistics, source, usage …, or a "
+                    "project's own type")},
+                "lang": text, "text": text}},
+            "Relation": {"type": "object", "required": ["type", "ref", "entry"], "properties": {
+                "type": {"type": "string", "description": (
+                    "synonym, antonym, compare, _component-lexeme (the entry's components) "
+                    "…, as the source names it")},
+                "ref": {"type": "string", "description": (
+                    "the target as the source wrote it: a FieldWorks id or a public id")},
+                "target": {"type": ["string", "null"], "description": (
+                    "the target's row in the source (source key), when the import found it")},
+                "entry": {"type": ["string", "null"], "description": (
+                    "public id of the published entry the link leads to, or null")}}},
+            "Example": {"type": "object", "properties": {
+                "text": text, "vi": text,
+                "translations": {"type": "array", "description": "other languages than "
+                                 "Vietnamese", "items": {"type": "object", "properties": {
+                                     "lang": text, "text": text}}}}},
+            "EntrySense": {"type": "object", "properties": {
+                "number": {"type": "string", "description": "1, 1.1, 1.2, 2 … by level"},
+                "level": {"type": "integer", "description": (
+                    "0 a sense; 1 a subsense of the sense before it with a lower level …")},
+                "vi": text, "en": nullable_text, "definition": nullable_text,
+                "semantic_field": nullable_text, "concept_id": nullable_text,
+                "concept": nullable_text, "gloss_note": nullable_text,
+                "dialects": nullable_text,
+                "notes": {"type": "array", "items": {"$ref": "#/components/schemas/Note"}},
+                "relations": {"type": "array",
+                              "items": {"$ref": "#/components/schemas/Relation"}},
+                "pictures": {"type": "array", "description": "file name and caption (the "
+                             "image files are not kept)", "items": {
+                                 "type": "object", "properties": {"href": text,
+                                                                  "caption": text}}},
+                "examples": {"type": "array",
+                             "items": {"$ref": "#/components/schemas/Example"}}}},
             "Entry": {"type": "object", "required": ["id", "lang", "headword", "senses", "license"],
                       "properties": {"id": text, "lang": text, "headword": text,
-                                     "senses": {"type": "array"}, "variants": {"type": "array"},
+                                     "lexeme_form": {"type": ["string", "null"], "description": (
+                                         "FieldWorks' lexeme form when the headword is the "
+                                         "citation form")},
+                                     "dialects": nullable_text,
+                                     "notes": {"type": "array", "description": (
+                                         "notes by type, Vietnamese first in each type"),
+                                         "items": {"$ref": "#/components/schemas/Note"}},
+                                     "relations": {"type": "array", "items": {
+                                         "$ref": "#/components/schemas/Relation"}},
+                                     "senses": {"type": "array", "items": {
+                                         "$ref": "#/components/schemas/EntrySense"}},
+                                     "variants": {"type": "array"},
                                      "source": {"type": ["object", "null"]}, "license": text,
                                      "same_concept": {"type": "array"},
                                      "other_fields": {"type": "array", "description": (

@@ -19,8 +19,18 @@ change.
   see ``sense_ids``), ``user``.
 - ``batch_reverted``: sender the batch id; ``session``, ``public_ids`` (the entries the
   revert changed or deleted; each also had its ``entry_saved``/``entry_deleted``), ``user``.
+
+A bulk write (an import) announces its entries one after another inside ``announcing``:
+a receiver that reads the database for each entry may then read it once for all of them
+(``run(session)``: the public ids about to be announced, and a scratch dict that lives as
+long as the run). Receivers that do not look behave as for any save.
 """
 from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
 
 from blinker import Namespace
 
@@ -30,3 +40,24 @@ entry_saved = _signals.signal("entry-saved")
 entry_deleted = _signals.signal("entry-deleted")
 entries_merged = _signals.signal("entries-merged")
 batch_reverted = _signals.signal("batch-reverted")
+
+
+@dataclass
+class Run:
+    public_ids: frozenset[str]
+    scratch: dict[str, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def announcing(session, public_ids: Collection[str]) -> Iterator[Run]:
+    """Mark the signals sent inside as one run over ``public_ids`` (see the module doc)."""
+    session.info["announcing"] = current = Run(frozenset(public_ids))
+    try:
+        yield current
+    finally:
+        session.info.pop("announcing", None)
+
+
+def run(session) -> Run | None:
+    """The run of announcements under way in ``session``, if any."""
+    return session.info.get("announcing")

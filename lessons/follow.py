@@ -101,7 +101,25 @@ def repoint(session: Session, refs: Mapping[str, str]) -> None:
 
 
 def _on_saved(entry: Entry, *, session: Session, **_kw) -> None:
+    # An import announces thousands of entries: one query for all of them says which have
+    # items, instead of one query each (``signals.announcing``).
+    current = signals.run(session)
+    if current is not None and entry.public_id in current.public_ids:
+        taught = current.scratch.get(__name__)
+        if taught is None:
+            taught = current.scratch[__name__] = _taught(session, sorted(current.public_ids))
+        if entry.public_id not in taught:
+            return
     recheck(session, entry)
+
+
+def _taught(session: Session, public_ids: list[str]) -> set[str]:
+    """The entries among ``public_ids`` that lesson items point into."""
+    found: set[str] = set()
+    for i in range(0, len(public_ids), 500):
+        found.update(session.scalars(select(LessonItem.entry_public_id).where(
+            LessonItem.entry_public_id.in_(public_ids[i:i + 500]))))
+    return found
 
 
 def _on_merged(keep: Entry, *, session: Session, refs: Mapping[str, str] | None = None,

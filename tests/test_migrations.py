@@ -47,6 +47,8 @@ def test_downgrade_to_the_baseline_and_upgrade_again_keeps_the_rows(app):
     result = runner.invoke(args=["db", "downgrade", "0001"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
+        "0008 -> 0007 (undone: what FieldWorks entries hold, modelled: notes by type, "
+        "relations, subsenses, pictures)",
         "0007 -> 0006 (undone: sources remember the mapping of their files)",
         "0006 -> 0005 (undone: recordings remember the import they came with)",
         "0005 -> 0004 (undone: drop the media table: recordings live in the audio tables)",
@@ -63,7 +65,7 @@ def test_downgrade_to_the_baseline_and_upgrade_again_keeps_the_rows(app):
 
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1] == "Database at revision 0007."
+    assert result.output.splitlines()[-1] == "Database at revision 0008."
     assert differences(url, schema.target_metadata()) == []
     with app.app_context(), get_db().Session() as s:
         throttle = s.get(LoginThrottle, "ip:192.0.2.7")
@@ -83,12 +85,13 @@ def test_history_lists_the_migrations_newest_first(app):
     result = app.test_cli_runner().invoke(args=["db", "history"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0].startswith("0006 -> 0007 (head): sources remember the mapping")
-    assert lines[1].startswith("0005 -> 0006: recordings remember the import")
-    assert lines[2].startswith("0004 -> 0005: drop the media table")
-    assert lines[3].startswith("0003 -> 0004: audio")
-    assert lines[4].startswith("0002 -> 0003: learning system")
-    assert lines[5].startswith("0001 -> 0002: Since release 49924c5")
+    assert lines[0].startswith("0007 -> 0008 (head): what FieldWorks entries hold, modelled")
+    assert lines[1].startswith("0006 -> 0007: sources remember the mapping")
+    assert lines[2].startswith("0005 -> 0006: recordings remember the import")
+    assert lines[3].startswith("0004 -> 0005: drop the media table")
+    assert lines[4].startswith("0003 -> 0004: audio")
+    assert lines[5].startswith("0002 -> 0003: learning system")
+    assert lines[6].startswith("0001 -> 0002: Since release 49924c5")
     assert lines[-1].startswith("<base> -> 0001: Baseline: the schema of release 49924c5")
 
 
@@ -96,7 +99,7 @@ def test_a_downgrade_to_an_unknown_revision_exits_1_and_changes_nothing(app):
     result = app.test_cli_runner().invoke(args=["db", "downgrade", "0099"])
     assert result.exit_code == 1
     assert "0099" in result.output and "Traceback" not in result.output
-    assert app.test_cli_runner().invoke(args=["db", "current"]).output == "0007\n"
+    assert app.test_cli_runner().invoke(args=["db", "current"]).output == "0008\n"
 
 
 def test_revision_writes_the_next_numbered_migration_and_none_when_nothing_changed(
@@ -113,16 +116,17 @@ def test_revision_writes_the_next_numbered_migration_and_none_when_nothing_chang
     assert sorted(p.name for p in (copy / "versions").glob("*.py")) == [
         "0001_baseline_release_49924c5.py", "0002_throttle_window_zero_first_seen_import_job.py",
         "0003_learning_system.py", "0004_audio.py", "0005_drop_media.py",
-        "0006_recording_import_batch.py", "0007_source_import_mapping.py"]
+        "0006_recording_import_batch.py", "0007_source_import_mapping.py",
+        "0008_entry_notes_relations_subsenses.py"]
 
     result = runner.invoke(args=["db", "revision", "-m", "Rename a column"])
     assert result.exit_code == 0, result.output
-    written = copy / "versions" / "0008_rename_a_column.py"
+    written = copy / "versions" / "0009_rename_a_column.py"
     assert result.output == f"Written: {written}\n"
     text = written.read_text(encoding="utf-8")
-    assert "revision = '0008'" in text and "down_revision = '0007'" in text
+    assert "revision = '0009'" in text and "down_revision = '0008'" in text
     assert runner.invoke(args=["db", "history"]).output.startswith(
-        "0007 -> 0008 (head): Rename a column")
+        "0008 -> 0009 (head): Rename a column")
 
 
 def test_dropping_the_media_table_refuses_to_lose_rows(app):

@@ -108,7 +108,7 @@ def test_init_db_upgrades_a_database_made_before_alembic_and_keeps_every_row(
     assert table_rows(path, old_columns) == before  # nothing lost, nothing changed
     assert differences_from_models(path) == []  # new columns, tables and indexes all there
     conn = sqlite3.connect(path)
-    assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0007",)]
+    assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0008",)]
     assert conn.execute("SELECT count(*) FROM import_job").fetchone() == (0,)
     conn.close()
     # The current code reads the old rows (the new columns included)...

@@ -23,6 +23,7 @@ from ..curation.import_batches import RevertRefused, list_batches, revert_batch
 from ..audio.bulk import AudioPlan
 from ..curation.import_runs import import_with_audio
 from ..curation.import_sources import NewSource
+from ..curation.import_advice import FORMAT_TOOLS, advice_refs, explain
 from ..curation.import_report import problem_kinds
 from ..curation.importer import CHECKING, SAVING, ImportFailed
 from ..formats.lift_ws import parse_ws_option
@@ -100,7 +101,7 @@ def import_lexicon_command(path: Path, lang: str, dry_run: bool, status: str | N
         if bar:
             bar.close()
         click.echo(f"{path}: nothing was imported.", err=True)
-        _echo_problems(exc)
+        _echo_problems(exc, path.name)
         _echo_writing_systems(exc.writing_systems, err=True)
         if exc.skippable:
             click.echo(f"Only entries are wrong: --skip-invalid imports the other {exc.valid} "
@@ -115,8 +116,10 @@ def import_lexicon_command(path: Path, lang: str, dry_run: bool, status: str | N
             click.echo(f"  line {row.line}: {row.action:<9} {row.public_id or '(new)'}  {row.headword}")
     for line, before, after in report.samples:
         click.echo(f"  converted from {report.encoding}, line {line}: {before!r} → {after!r}")
-    for warning in report.warnings:
+    for warning, ref in zip(report.warnings, advice_refs(report.warnings,
+                                                         FORMAT_TOOLS.get(report.format))):
         click.echo(f"  warning: {warning}", err=True)
+        _echo_advice(ref, path.name, "    ")
     if report.created:
         click.echo(f"New entries {'would be' if dry_run else 'are'} {report.status}.")
     click.echo(("Dry run, nothing changed: " if dry_run else "") + report.summary())
@@ -127,21 +130,32 @@ def import_lexicon_command(path: Path, lang: str, dry_run: bool, status: str | N
                    f"flask --app dictionary revert-import {report.batch_id})")
 
 
-def _echo_problems(exc: ImportFailed) -> None:
+def _echo_problems(exc: ImportFailed, file_name: str | None = None) -> None:
     """Every problem, or, when there are many, each kind once with its count and the first
-    few (a mistake made in every entry is one kind, not thousands of lines)."""
+    few (a mistake made in every entry is one kind, not thousands of lines); each kind with
+    what to do about it in the linguist's tool (``import_advice``, in English)."""
+    kinds = problem_kinds(exc.errors)
     if len(exc.errors) <= 20:
         for error in exc.errors:
             click.echo(f"  {error}", err=True)
+        for kind in kinds:
+            _echo_advice(kind, file_name, "  ")
         return
-    for kind in problem_kinds(exc.errors):
+    for kind in kinds:
         click.echo(f"  {kind['count']} × column {kind['column'] or '–'}:", err=True)
+        _echo_advice(kind, file_name, "    ")
         for x in kind["examples"]:
             click.echo(f"    line {x['line'] if x['line'] is not None else '–'}: "
                        f"{x['message']}", err=True)
         if kind["count"] > len(kind["examples"]):
             click.echo(f"    … and {kind['count'] - len(kind['examples'])} more like these",
                        err=True)
+
+
+def _echo_advice(kind: dict, file_name: str | None, indent: str) -> None:
+    about = explain(kind, file_name, locale="en")
+    if about.advice:
+        click.echo(f"{indent}{about.title}\n{indent}What to do: {about.advice}", err=True)
 
 
 def _stderr_is_a_terminal() -> bool:

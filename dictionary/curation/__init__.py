@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth import has_role, login_manager
+from .import_advice import explain as problem_advice
 from ..models import (
     ADMIN,
     CONTRIBUTOR,
@@ -57,6 +58,7 @@ def _admin_globals() -> dict:
         "has_role": lambda role: has_role(current_user, role),
         "role_label": lambda role: ROLE_LABELS.get(role, role),
         "status_label": lambda status: STATUS_LABELS.get(status, status),
+        "problem_advice": problem_advice,  # an import problem's title and advice
     }
 
 

@@ -7,7 +7,8 @@ writer of the chosen format (``formats.WRITERS``: CSV and XLSX, LIFT, LIFT with
 recordings, CLDF), each ``(entries) -> Iterator[bytes]``. The formats that carry recordings
 (``WITH_MEDIA``) are also handed those that may leave the server
 (``dictionary.audio.exports.media_for_export``: published, consent to open exports); plain
-LIFT names none, since its file would come without them.
+LIFT names none, since its file would come without them. The tables (CSV, XLSX, CLDF) are
+also handed the public ids of the entries relations point at (``relation_public_ids``).
 """
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..audio.exports import media_for_export
 from ..formats import WRITERS
 from ..models import DELETED, PUBLISHED, Entry, Language, Sense, Source
+from .import_history import people_revisions
 
 ALL = "all"
 CHUNK_ENTRIES = 500
@@ -78,15 +80,47 @@ def export_chunks(session: Session, fmt: str, lang: str, everything: bool) -> It
     export = WRITERS[fmt]
     # Read before the entries stream: the recordings' query runs on the same session.
     media = media_for_export(session, lang) if fmt in WITH_MEDIA else None
+    history = people_revisions(session, None if lang == ALL else lang) \
+        if fmt in ("lift", "lift-media") else None
     entries = export_entries(session, lang, everything)
     if fmt == "cldf":
-        return export(entries, title=export_title(session, lang), media=media)
+        return export(entries, title=export_title(session, lang), media=media,
+                      public_ids=relation_public_ids(session, lang))
     if fmt == "lift-media":
         return export(entries, media=media, name=f"tudien-{lang}",
-                      sources=export_sources(session))
-    if fmt == "lift":  # its header carries the sources, so the file restores them
-        return export(entries, sources=export_sources(session))
-    return export(entries)
+                      sources=export_sources(session), history=history)
+    if fmt == "lift":  # it carries the sources and people's revisions: a backup
+        return export(entries, sources=export_sources(session), history=history)
+    return export(entries, public_ids=relation_public_ids(session, lang))  # CSV, XLSX
+
+
+def relation_public_ids(session: Session, lang: str) -> dict[tuple[str, str], str]:
+    """(language, source key) → public id of the entries the relations of ``lang``'s
+    entries point at (their ``target``), so the tables name them by public id. Read before
+    the entries stream, as the recordings are; as large as the relations, not the lexicon."""
+    targets: set[tuple[str, str]] = set()
+    for owner in (Entry, Sense):
+        q = select(Language.code, owner.relations).select_from(owner)
+        if owner is Sense:
+            q = q.join(Entry, Sense.entry_id == Entry.id)
+        q = q.join(Language, Entry.language_id == Language.id).where(
+            cast(owner.relations, String) != "[]")
+        if lang != ALL:
+            q = q.where(Language.code == lang)
+        for code, relations in session.execute(q):
+            targets.update((code, r["target"]) for r in relations or [] if r.get("target"))
+    found: dict[tuple[str, str], str] = {}
+    by_language: dict[str, list[str]] = {}
+    for code, key in targets:
+        by_language.setdefault(code, []).append(key)
+    for code, keys in by_language.items():
+        for i in range(0, len(keys), CHUNK_ENTRIES):
+            found.update(((code, key), public_id) for key, public_id in session.execute(
+                select(Entry.source_key, Entry.public_id)
+                .join(Language, Entry.language_id == Language.id)
+                .where(Language.code == code,
+                       Entry.source_key.in_(keys[i:i + CHUNK_ENTRIES]))))
+    return found
 
 
 def export_sources(session: Session) -> list[dict]:

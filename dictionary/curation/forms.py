@@ -4,15 +4,15 @@ Where it sits in the data flow: ``admin.entries`` builds an ``EntryForm`` from t
 turns it into plain content (``form_content``) for ``workflow``, and shows the warnings of
 ``content_warnings`` after a save or a "check". How many rows and how much text an entry
 may hold comes from ``limits``, the same values the importer checks, so an imported entry
-can always be saved here. Rows (senses → examples, variants) are
-added, removed and moved by submit buttons named ``action`` (``add_sense``,
-``remove_example-1-0``, ``up_variant-2``…), so the form works without JavaScript;
-``static/entry-form.js`` does the same in the page. Validation messages are English msgids
-translated by Flask-Babel; lexicon text never passes through gettext.
+can always be saved here. Rows (senses → examples, variants, notes, links…) are
+added, removed and moved by submit buttons named ``action`` (``form_rows``), so the form
+works without JavaScript; ``static/entry-form.js`` does the same in the page. The rows for
+notes, links, pictures, example translations and a sense's level are ``form_fields``.
+Validation messages are English msgids translated by Flask-Babel; lexicon text never
+passes through gettext.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,10 +40,13 @@ from .. import limits
 from ..alphabet import outside_alphabet
 from ..models import DELETED, ORTHOGRAPHIC, PHONETIC, Entry, Language
 from ..revisions import entry_state
+from . import form_fields as ff
+from .form_rows import blank_sense
 
 LENGTHS = limits.LENGTHS
 TOO_LONG = _l("At most %(max)d characters.")
 VARIANT_KINDS = [("spelling", _l("spelling variant")), ("dialect", _l("dialect form"))]
+DIALECTS_HINT = _l("Where the word (or this meaning) is used; separate several with “;”.")
 FORM_KINDS = [(ORTHOGRAPHIC, _l("practical spelling")), (PHONETIC, _l("phonetic transcription"))]
 
 
@@ -60,7 +63,9 @@ def _at_most(what: str):
     """A validator for a list of rows: at most the configured number (``limits.current()``)."""
     messages = {"senses": _l("At most %(max)d meanings in one entry."),
                 "examples": _l("At most %(max)d examples in one meaning."),
-                "variants": _l("At most %(max)d spelling or dialect forms in one entry.")}
+                "variants": _l("At most %(max)d spelling or dialect forms in one entry."),
+                "notes": _l("At most %(max)d notes here."),
+                "relations": _l("At most %(max)d links here.")}
 
     def check(form, field) -> None:
         maximum = getattr(limits.current(), what)
@@ -79,9 +84,16 @@ def _has_letters(form, field) -> None:
         raise ValidationError(_l("Enter the headword."))
 
 
+def _at_most_translations(form, field) -> None:
+    if len(field.entries) > ff.MAX_TRANSLATIONS:
+        raise ValidationError(_("At most %(max)d translations of one example.",
+                                max=ff.MAX_TRANSLATIONS))
+
+
 class ExampleForm(Form):
     text = StringField(_l("Example"), [_short("example")])
     translation_vi = StringField(_l("Vietnamese translation"), [_short("example_vi")])
+    translations = FieldList(FormField(ff.TranslationForm), validators=[_at_most_translations])
 
 
 class VariantForm(Form):
@@ -93,17 +105,22 @@ class VariantForm(Form):
 
 class SenseForm(Form):
     key = HiddenField()  # the stored sense this row continues (its hidden fields follow it)
+    level = ff.level_field()
     gloss_vi = StringField(
         _l("Vietnamese gloss"), [_short("gloss_vi")],
         description=_l("Several words with the same meaning: separate them with “;”."))
     gloss_en = StringField(_l("English gloss"), [_short("gloss_en")])
     definition = TextAreaField(_l("Definition"), [_short("definition")])
     semantic_field = StringField(_l("Semantic field"), [_short("semantic_field")])
+    dialects = StringField(_l("Dialects"), [_short("dialects")], description=DIALECTS_HINT)
     concept_id = StringField(_l("Concepticon id"), [
         Optional(),
         Regexp(rf"^\s*{limits.CONCEPT_ID.pattern}\s*$",
                message=_l("A Concepticon id is a number, such as 646."))])
     examples = FieldList(FormField(ExampleForm), validators=[_at_most("examples")])
+    notes = FieldList(FormField(ff.NoteForm), validators=[_at_most("notes")])
+    relations = FieldList(FormField(ff.RelationForm), validators=[_at_most("relations")])
+    pictures = FieldList(FormField(ff.PictureForm))
 
 
 class EntryForm(FlaskForm):
@@ -114,8 +131,15 @@ class EntryForm(FlaskForm):
                             validate_choice=False, validators=[_listed])
     part_of_speech = SelectField(_l("Part of speech"), choices=[], validate_choice=False,
                                  validators=[_listed])
+    lexeme_form = StringField(
+        _l("Lexeme form"), [_short("lexeme_form")],
+        description=_l("The root or stem as FieldWorks writes it, when the headword is its "
+                       "citation form; search finds the entry by it too."))
     pronunciation = StringField(_l("Pronunciation"), [_short("pronunciation")])
+    dialects = StringField(_l("Dialects"), [_short("dialects")], description=DIALECTS_HINT)
     note = TextAreaField(_l("Notes"), [_short("note")])
+    notes = FieldList(FormField(ff.NoteForm), validators=[_at_most("notes")])
+    relations = FieldList(FormField(ff.RelationForm), validators=[_at_most("relations")])
     source = SelectField(_l("Source"), choices=[], validate_choice=False, validators=[_listed])
     senses = FieldList(FormField(SenseForm), validators=[_at_most("senses")])
     variants = FieldList(FormField(VariantForm), validators=[_at_most("variants")])
@@ -139,20 +163,25 @@ class EntryForm(FlaskForm):
             self.form_errors.append(_("At most %(max)d characters of text in one entry; this "
                                       "one has %(n)d.", max=maximum.text, n=size))
             valid = False
-        return valid
+        return ff.level_errors(self) and valid
 
 
 def form_text_size(form: EntryForm) -> int:
     """Characters of entry text in the form (the fields ``limits.entry_text_size`` counts)."""
     data = form.data
-    size = sum(len(data.get(name) or "") for name in ("headword", "pronunciation", "note"))
+    size = sum(len(data.get(name) or "") for name in ("headword", "pronunciation", "note",
+                                                      "lexeme_form"))
     size += sum(len(v.get("form") or "") + len(v.get("label") or "")
                 for v in data.get("variants") or [])
+    size += sum(len(n.get("text") or "") for n in data.get("notes") or [])
     for s in data.get("senses") or []:
         size += sum(len(s.get(name) or "") for name in ("gloss_vi", "gloss_en", "definition",
                                                          "semantic_field"))
         size += sum(len(x.get("text") or "") + len(x.get("translation_vi") or "")
+                    + sum(len(t.get("text") or "") for t in x.get("translations") or [])
                     for x in s.get("examples") or [])
+        size += sum(len(n.get("text") or "") for n in s.get("notes") or [])
+        size += sum(len(p.get("caption") or "") for p in s.get("pictures") or [])
     return size
 
 
@@ -179,8 +208,12 @@ FIELD_LABELS = {
     "concept_id": _l("Concepticon id"), "concept_gloss": _l("Concept"),
     "gloss_note": _l("Note on the Vietnamese gloss"), "text": _l("Example"),
     "translation_vi": _l("Vietnamese translation"), "form": _l("Form"), "kind": _l("Kind"),
-    "label": _l("Dialect or place"),
+    "label": _l("Dialect or place"), "lexeme_form": _l("Lexeme form"), "level": _l("Level"),
+    "dialects": _l("Dialects"),
 }
+# Items of the lists of notes, links, pictures and translations (``history._line``).
+ITEM_LABELS = {"notes": _l("Note %(n)d"), "relations": _l("Link %(n)d"),
+               "pictures": _l("Picture %(n)d"), "translations": _l("Translation %(n)d")}
 
 
 def form_field_label(path: tuple) -> str:
@@ -190,34 +223,30 @@ def form_field_label(path: tuple) -> str:
             return _("Source field “%(name)s”", name=extra_key)
         return str(FIELD_LABELS.get(part, part))
 
+    def item(kind: str, k: int) -> str:
+        return str(ITEM_LABELS[kind] % {"n": k + 1})
+
     head = path[0]
     if head == "extra":
         return name("extra", path[1])
+    if head in ITEM_LABELS:
+        return item(head, path[1])
     if head == "variants":
         return _("Variant %(n)d: %(field)s", n=path[1] + 1, field=name(path[2]))
     if head == "senses":
         if path[2] == "examples":
+            field = item(path[4], path[5]) if len(path) > 5 else name(path[4])
             return _("Sense %(n)d, example %(m)d: %(field)s", n=path[1] + 1, m=path[3] + 1,
-                     field=name(path[4]))
-        field = name("extra", path[3]) if path[2] == "extra" else name(path[2])
+                     field=field)
+        if path[2] == "extra":
+            field = name("extra", path[3])
+        else:
+            field = item(path[2], path[3]) if path[2] in ITEM_LABELS else name(path[2])
         return _("Sense %(n)d: %(field)s", n=path[1] + 1, field=field)
     return name(head)
 
 
 # ---- building the form ----------------------------------------------------------------------
-def blank_sense() -> dict[str, Any]:
-    return {"key": "", "gloss_vi": "", "gloss_en": "", "definition": "", "semantic_field": "",
-            "concept_id": "", "examples": []}
-
-
-def blank_example() -> dict[str, str]:
-    return {"text": "", "translation_vi": ""}
-
-
-def blank_variant() -> dict[str, str]:
-    return {"form": "", "kind": "spelling", "label": ""}
-
-
 def make_form(pos_choices, source_choices, data: dict[str, Any] | None = None) -> EntryForm:
     """The form from the request (``data`` None) or from ``data`` (a new or stored entry, or
     a request's data after a row was added, removed or moved)."""
@@ -228,20 +257,31 @@ def make_form(pos_choices, source_choices, data: dict[str, Any] | None = None) -
         pos_choices.append((form.part_of_speech.data, form.part_of_speech.data))  # list lost it
     form.part_of_speech.choices = choices(pos_choices)
     form.source.choices = choices(source_choices)
+    ff.set_type_choices(form)
     return form
 
 
-def entry_data(entry: Entry) -> dict[str, Any]:
-    """Form data for a stored entry (sense ``key`` = its id, ``version`` for locking)."""
-    state = entry_state(entry)
-    senses = [{**blank_sense(), **{k: v or "" for k, v in s.items() if k in blank_sense()},
-               "key": str(sense.id),
-               "examples": [dict(x) for x in s["examples"]]}
+def entry_data(entry: Entry, links: dict | None = None) -> dict[str, Any]:
+    """Form data for a stored entry (sense ``key`` = its id, ``version`` for locking);
+    ``links`` (``entry_display.find_links``) shows a link's target by its public id."""
+    state, links = entry_state(entry), links or {}
+    texts = [k for k, v in blank_sense().items() if isinstance(v, str)]
+    senses = [{**blank_sense(), **{k: s[k] or "" for k in texts if k in s},
+               "key": str(sense.id), "level": str(s["level"] or 0),
+               "notes": ff.stored_notes(s["notes"]),
+               "relations": ff.stored_relations(s["relations"], links),
+               "pictures": ff.stored_pictures(s["pictures"]),
+               "examples": [{"text": x["text"], "translation_vi": x["translation_vi"] or "",
+                             "translations": ff.stored_translations(x["translations"])}
+                            for x in s["examples"]]}
               for s, sense in zip(state["senses"], entry.senses)]
     return {"version": str(entry.version), "headword": state["headword"],
             "form_kind": state["form_kind"] or ORTHOGRAPHIC,
             "part_of_speech": state["part_of_speech"] or "",
+            "lexeme_form": state["lexeme_form"] or "", "dialects": state["dialects"] or "",
             "pronunciation": state["pronunciation"] or "", "note": state["note"] or "",
+            "notes": ff.stored_notes(state["notes"]),
+            "relations": ff.stored_relations(state["relations"], links),
             "source": state["source"] or "", "senses": senses,
             "variants": [{"form": v["form"], "kind": v["kind"], "label": v["label"] or ""}
                          for v in state["variants"]], "comment": ""}
@@ -256,64 +296,23 @@ def form_data(form: EntryForm) -> dict[str, Any]:
 def form_content(form: EntryForm) -> dict[str, Any]:
     """What the form asks the entry to be, for ``workflow.complete``."""
     data = form_data(form)
-    return {name: data[name] for name in ("headword", "form_kind", "part_of_speech",
-                                          "pronunciation", "note", "source", "senses",
-                                          "variants")}
+    content = {name: data[name] for name in ("headword", "form_kind", "part_of_speech",
+                                             "lexeme_form", "dialects", "pronunciation", "note",
+                                             "source", "variants")}
+    content["notes"] = ff.notes_content(data["notes"])
+    content["relations"] = ff.relations_content(data["relations"])
+    content["senses"] = [
+        {**s, "notes": ff.notes_content(s["notes"]),
+         "relations": ff.relations_content(s["relations"]),
+         "pictures": ff.pictures_content(s["pictures"])}
+        for s in data["senses"]]
+    return content
 
 
 def form_version(form: EntryForm) -> int | None:
     try:
         return int(form.version.data)
     except (TypeError, ValueError):
-        return None
-
-
-_ROW_ACTION = re.compile(r"(add|remove|up|down)_(sense|example|variant)((?:-\d{1,3}){0,2})\Z")
-
-
-def row_action(data: dict[str, Any], action: str) -> str | None:
-    """Apply a row button to form ``data`` in place; return the id of the field to focus
-    next, or None when ``action`` is not a row button (or points at no row).
-
-    >>> d = {"senses": [{"examples": []}, {"examples": [{"text": "a"}, {"text": "b"}]}],
-    ...      "variants": []}
-    >>> row_action(d, "up_example-1-1"), [x["text"] for x in d["senses"][1]["examples"]]
-    ('senses-1-examples-0-text', ['b', 'a'])
-    >>> row_action(d, "remove_sense-0"), len(d["senses"]), row_action(d, "add_variant")
-    ('senses-0-gloss_vi', 1, 'variants-0-form')
-    >>> row_action(d, "remove_sense-7") is None
-    True
-    """
-    match = _ROW_ACTION.match(action or "")
-    if not match:
-        return None
-    verb, kind = match.group(1), match.group(2)
-    numbers = [int(n) for n in match.group(3).split("-")[1:]]
-    try:
-        if kind == "sense":
-            rows, prefix, blank, first = data["senses"], "senses", blank_sense, "gloss_vi"
-        elif kind == "variant":
-            rows, prefix, blank, first = data["variants"], "variants", blank_variant, "form"
-        else:
-            s = numbers.pop(0)
-            rows, prefix, blank, first = (data["senses"][s]["examples"], f"senses-{s}-examples",
-                                          blank_example, "text")
-        if verb == "add":
-            maximum = {"sense": "senses", "variant": "variants", "example": "examples"}[kind]
-            if len(rows) >= getattr(limits.current(), maximum):
-                return None
-            rows.append(blank())
-            return f"{prefix}-{len(rows) - 1}-{first}"
-        i = numbers[0]
-        j = {"remove": i, "up": i - 1, "down": i + 1}[verb]
-        if not (0 <= i < len(rows) and 0 <= j < len(rows)):
-            return None
-        if verb == "remove":
-            rows.pop(i)
-            return f"{prefix}-{min(i, len(rows) - 1)}-{first}" if rows else "headword"
-        rows[i], rows[j] = rows[j], rows[i]
-        return f"{prefix}-{j}-{first}"
-    except (IndexError, KeyError):
         return None
 
 
@@ -342,7 +341,8 @@ def content_warnings(session: Session, language: Language, state: dict[str, Any]
     alphabet, a likely duplicate, empty Vietnamese glosses."""
     notices: list[Notice] = []
     own = rules.get(language.code)
-    texts: list[tuple[tuple, str, Rules | None]] = [(("headword",), state["headword"], own)]
+    texts: list[tuple[tuple, str, Rules | None]] = [(("headword",), state["headword"], own),
+                                                    (("lexeme_form",), state["lexeme_form"], own)]
     for i, v in enumerate(state["variants"]):
         texts.append((("variants", i, "form"), v["form"], own))
     for i, s in enumerate(state["senses"]):

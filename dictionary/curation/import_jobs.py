@@ -270,7 +270,7 @@ def _check(token: str, user, progress: _Progress) -> tuple[str, dict[str, Any]]:
             report, plan = import_upload(s, upload, data, dry_run=True, user=user,
                                          progress=progress)
     except ImportFailed as exc:
-        if not (exc.writing_systems or exc.skippable):  # no other way to read it: gone
+        if not (exc.writing_systems or exc.skippable or exc.markers):  # no other way: gone
             uploads.discard(upload.directory)
         return FAILED, {"kind": INVALID, **problems_summary(exc)}
     try:

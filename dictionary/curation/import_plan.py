@@ -3,9 +3,10 @@
 Where it sits: ``importer.import_lexicon`` parses a file (``formats``), then builds a
 ``Plan`` here: the stored entries the file names (by language and ``source_key``), each row's
 action (created / updated / unchanged) and the homograph numbers, without changing anything.
-A confirmed import then ``apply_plan``s it, flushing every ``STEP`` entries inside the
-importer's one transaction, which then records the revisions and commits (or rolls all of
-it back). ``progress(done, total)`` is called every ``STEP`` entries so a background job can
+A confirmed import then ``apply_plan``s it, a ``STEP`` of entries at a time inside the
+importer's one transaction (updates through the ORM, new entries as rows, ``import_bulk``),
+writing each step's revisions as it goes; the importer then commits (or rolls all of it
+back). ``progress(done, total)`` is called every ``STEP`` entries so a background job can
 show how far it got.
 """
 from __future__ import annotations
@@ -19,10 +20,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from search_index import normalize
 
+from ..formats import CURATED
 from ..formats.records import ImportFailed, ImportProblem, ParsedEntry, ParsedLexicon
 from ..models import DELETED, PUBLISHED, Entry, Language, Sense, Source
 from ..revisions import EntryState, assign_state, entry_state
+from .import_bulk import Created, NewEntries
 from .import_restore import new_status, reserve, restorable_ids
+from .import_table import keep_stored, link_relations
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 PUBLIC_ID = re.compile(r"[a-z]{2,8}-\d{6}")  # hre-000123
@@ -39,12 +43,19 @@ def parsed_state(p: ParsedEntry) -> EntryState:
     return {
         "headword": p.headword, "part_of_speech": p.part_of_speech, "form_kind": p.form_kind,
         "pronunciation": p.pronunciation, "variety": p.variety, "note": p.note,
+        "lexeme_form": p.lexeme_form, "dialects": p.dialects, "notes": p.notes,
+        "relations": p.relations,
         "license": p.license, "source": p.source, "extra": p.extra,
         "senses": [{"gloss_vi": s.gloss_vi, "gloss_en": s.gloss_en, "definition": s.definition,
                     "semantic_field": s.semantic_field, "concept_id": s.concept_id,
                     "concept_gloss": s.concept_gloss, "gloss_note": s.gloss_note,
-                    "extra": s.extra,
-                    "examples": [{"text": t, "translation_vi": v} for t, v in s.examples]}
+                    "level": s.level, "dialects": s.dialects, "notes": s.notes,
+                    "relations": s.relations,
+                    "pictures": s.pictures, "extra": s.extra,
+                    "examples": [{"text": t, "translation_vi": v,
+                                  "translations": (s.example_translations[i]
+                                                   if i < len(s.example_translations) else [])}
+                                 for i, (t, v) in enumerate(s.examples)]}
                    for s in p.senses],
         "variants": [{"form": f, "kind": k, "label": lb} for f, k, lb in p.variants],
     }
@@ -60,6 +71,8 @@ class Plan:
         self.parsed = parsed
         total = len(parsed.entries)
         self.adopted = self._by_public_id(session, parsed.entries)
+        if parsed.format == CURATED:  # (a table names relations' targets by public id)
+            link_relations(session, self.language, parsed.entries, self.adopted)
         self.keys = {p.source_key for p in parsed.entries}
         self.existing = self._load_existing(session, [p.source_key for p in parsed.entries],
                                             progress)
@@ -71,6 +84,8 @@ class Plan:
         self.changes: list[tuple[ParsedEntry, Entry | None, int | None, bool]] = []
         for p in parsed.entries:
             entry = self.existing.get(p.source_key)
+            if entry is not None and parsed.format == CURATED:
+                keep_stored(p, entry, parsed.unsaid)  # what the table cannot say
             number = numbers.get(("file", p.source_key))
             if p.homograph is not None:
                 number = p.homograph  # FieldWorks' (or our export's) own number is kept
@@ -148,7 +163,7 @@ class Plan:
                 if entry_id in adopted:
                     continue  # the file's row stands for it
                 member = ("file", source_key) if source_key in self.keys else ("db", entry_id)
-                members[member] = (normalize.exact_key(headword), source_key or "")
+                members[member] = (_exact(headword), source_key or "")
                 current[member] = homograph
                 if member[0] == "file":
                     touched.add(members[member][0])
@@ -156,7 +171,7 @@ class Plan:
             stored = self.existing.get(p.source_key)
             if stored is not None and stored.status == DELETED:
                 continue
-            members[("file", p.source_key)] = (normalize.exact_key(p.headword), p.source_key)
+            members[("file", p.source_key)] = (_exact(p.headword), p.source_key)
             touched.add(members[("file", p.source_key)][0])
         groups: dict[str, list[tuple]] = {}
         for member, (key, _) in members.items():
@@ -171,46 +186,91 @@ class Plan:
         return numbers, others
 
 
+def _exact(headword: str) -> str:
+    """``normalize.exact_key`` of a headword already in storage form (stored ones are, and
+    parsed ones: ``ParsedEntry``): ``clean`` again would change nothing, and costs 50 µs a
+    headword once its cache has turned over (a 100,000-entry file)."""
+    return normalize.keys(headword, None, is_clean=True).exact
+
+
 # ---- writing ---------------------------------------------------------------------------------
-def apply_plan(session: Session, plan: Plan, status: str,
-               progress: Progress = _quiet) -> list[tuple[Entry, str]]:
-    """Create (as ``status``) and update the planned entries, flushing every ``STEP``
-    entries inside the caller's transaction (which commits or rolls back all of them);
-    return (entry, revision summary) pairs. Flushing in steps keeps each flush's work
-    (derived fields, public ids, the index queue) proportional to the step, not to all the
-    objects in the session."""
+# New entries are written as rows (``import_bulk``) when the caller records revisions as
+# they go (``record``); False writes them as ORM objects, as updates are (tests compare both).
+BULK = True
+# (entry, summary, snapshot) of the entries one step wrote, in plan order: an ``Entry`` with
+# None (its snapshot is ``revisions.entry_snapshot`` of it, flushed) or a bulk ``Created``
+# with the snapshot of its rows.
+Record = Callable[[list[tuple["Entry | Created", str, "dict | None"]]], None]
+
+
+def apply_plan(session: Session, plan: Plan, status: str, progress: Progress = _quiet,
+               record: Record | None = None) -> list[tuple[Entry | Created, str]]:
+    """Create (as ``status``) and update the planned entries, a ``STEP`` of them at a time,
+    inside the caller's transaction (which commits or rolls back all of them); return
+    (entry, revision summary) pairs, in plan order, then the renumbered homographs.
+
+    Updates go through the ORM, flushed every step, so each flush's work (derived fields,
+    the index queue) is proportional to the step, not to all the objects in the session.
+    With ``record``, new entries are written in bulk as rows (``import_bulk``: an
+    ``import_bulk.Created`` stands for each) and ``record`` is called after each step with
+    what it wrote (see ``Record``): the caller writes their revisions as it goes, so no
+    step's rows are kept to the end."""
     language = plan.language
     assert language is not None  # ensure_catalog ran
     sources = {s.key: s for s in session.scalars(select(Source))}
     restored = restorable_ids(session, language.code,
                               [p for p, entry, _, _ in plan.changes if entry is None])
     reserve(session, language.code, list(restored.values()))
-    written: list[tuple[Entry, str]] = []
+    bulk = NewEntries(session, language, sources) if record is not None and BULK else None
+    written: list[tuple[Entry | Created, str]] = []
+    step: list[tuple[Entry | None, str]] = []  # None: the next entry ``bulk`` writes
+
+    def finish() -> None:
+        session.flush()
+        made = iter(bulk.write() if bulk is not None else ())
+        done = [(*next(made), summary) if entry is None else (entry, None, summary)
+                for entry, summary in step]
+        if record is not None:
+            record([(entry, summary, snapshot) for entry, snapshot, summary in done])
+        written.extend((entry, summary) for entry, _, summary in done)
+        step.clear()
+
     for p, entry, number, content in plan.changes:
         if entry is None:
             # Nothing without a Vietnamese gloss is shown: such entries wait as drafts.
-            entry = Entry(language=language, source_key=p.source_key,
-                          status=new_status(p, status, glossed(p)),
-                          public_id=restored.get(p.source_key),
-                          reviewed=False, source=sources[p.source])
-            session.add(entry)
-            summary = CREATED
+            made = new_status(p, status, glossed(p))
+            if bulk is not None and bulk.add(parsed_state(p), source_key=p.source_key,
+                                             status=made, homograph=number,
+                                             public_id=restored.get(p.source_key)):
+                step.append((None, CREATED))
+            else:
+                entry = Entry(language=language, source_key=p.source_key, status=made,
+                              public_id=restored.get(p.source_key),
+                              reviewed=False, source=sources[p.source])
+                session.add(entry)
+                _update(entry, p, number, content, sources)
+                step.append((entry, CREATED))
         else:
-            summary = UPDATED
-        if content:
-            fill(entry, p, sources[p.source])
-        if entry.homograph != number:
-            entry.homograph = number
-        written.append((entry, summary))
-        if len(written) % STEP == 0:
-            session.flush()
+            _update(entry, p, number, content, sources)
+            step.append((entry, UPDATED))
+        if len(step) == STEP:
+            finish()
             progress(len(written), len(plan.changes))
+    finish()
     for entry, number in plan.others:
         entry.homograph = number
-        written.append((entry, UPDATED))
-    session.flush()
+        step.append((entry, UPDATED))
+    finish()
     progress(len(plan.changes), len(plan.changes))
     return written
+
+
+def _update(entry: Entry, p: ParsedEntry, number: int | None, content: bool,
+            sources: dict[str, Source]) -> None:
+    if content:
+        fill(entry, p, sources[p.source])
+    if entry.homograph != number:
+        entry.homograph = number
 
 
 def glossed(p: ParsedEntry) -> bool:

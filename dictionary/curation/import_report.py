@@ -13,6 +13,7 @@ from typing import Any
 from ..formats import ParsedLexicon
 from ..formats.records import AudioRef, ImportFailed, ImportProblem
 from ..models import PUBLISHED
+from .import_advice import FORMAT_TOOLS, advice_refs
 from .import_plan import CREATED, UNCHANGED, UPDATED
 
 
@@ -56,6 +57,8 @@ class ImportReport:
     audio: dict[int, list[AudioRef]] = field(default_factory=dict)
     # LIFT: the file's writing systems, with counts by where and the role each got.
     writing_systems: list[dict] = field(default_factory=list)
+    # Toolbox/MDF: the file's markers, with counts, a sample and the meaning each got.
+    markers: list[dict] = field(default_factory=list)
 
     def _count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -97,11 +100,12 @@ def report_summary(report: ImportReport, rows: int = ROWS_KEPT) -> dict[str, Any
         "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
         "fields": [list(f) for f in report.fields], "ignored_columns": report.ignored_columns,
         "warnings": [str(w) for w in report.warnings[:rows]],
+        "warning_kinds": advice_refs(report.warnings[:rows], FORMAT_TOOLS.get(report.format)),
         "samples": [list(s) for s in report.samples], "renumbered": report.renumbered[:rows],
         "rows": [{"line": r.line, "action": r.action, "public_id": r.public_id,
                   "headword": r.headword} for r in changed[:rows]],
         "hidden_rows": max(0, len(changed) - rows), "batch_id": report.batch_id,
-        "writing_systems": report.writing_systems,
+        "writing_systems": report.writing_systems, "markers": report.markers,
     }
 
 
@@ -112,14 +116,21 @@ EXAMPLES = 5  # problems shown for each kind
 def problem_kinds(problems: list[ImportProblem]) -> list[dict[str, Any]]:
     """The problems grouped by kind (the same column and message but for the quoted values
     and numbers), most frequent first, each with its count and first examples: a file of
-    25,000 entries with one mistake made everywhere gives one line, not 25,000."""
+    25,000 entries with one mistake made everywhere gives one line, not 25,000. Each kind
+    also names what ``import_advice.explain`` makes a title and advice of (``key``, ``tool``)."""
     kinds: dict[tuple, dict[str, Any]] = {}
+    first: list[ImportProblem] = []
     for p in problems:
         key = (p.column, _VARYING.sub("…", p.message))
-        kind = kinds.setdefault(key, {"column": p.column, "count": 0, "examples": []})
+        kind = kinds.get(key)
+        if kind is None:
+            kind = kinds[key] = {"column": p.column, "count": 0, "examples": []}
+            first.append(p)
         kind["count"] += 1
         if len(kind["examples"]) < EXAMPLES:
             kind["examples"].append({"line": p.line, "message": p.message})
+    for kind, ref in zip(kinds.values(), advice_refs(first)):
+        kind.update(ref)
     return sorted(kinds.values(), key=lambda k: -k["count"])
 
 
@@ -130,6 +141,7 @@ def problems_summary(exc: ImportFailed, rows: int = ROWS_KEPT) -> dict[str, Any]
             "hidden": max(0, len(exc.errors) - rows),
             "kinds": problem_kinds(exc.errors),
             "writing_systems": exc.writing_systems, "skippable": exc.skippable,
+            "markers": exc.markers, "encoding": exc.encoding,
             "valid": exc.valid,
             "rejected": len({p.line for p in exc.errors if p.line is not None})}
 
@@ -155,6 +167,14 @@ _FIELD_CHECKS: tuple[tuple[str, Any], ...] = (
     ("example", lambda p: any(s.examples for s in p.senses)),
     ("variant", lambda p: p.variants),
     ("note", lambda p: p.note),
+    ("lexeme_form", lambda p: p.lexeme_form),
+    ("dialects", lambda p: p.dialects or any(s.dialects for s in p.senses)),
+    ("subsense", lambda p: any(s.level for s in p.senses)),
+    ("notes", lambda p: p.notes or any(s.notes for s in p.senses)),
+    ("relations", lambda p: p.relations or any(s.relations for s in p.senses)),
+    ("pictures", lambda p: any(s.pictures for s in p.senses)),
+    ("example_translations", lambda p: any(t for s in p.senses
+                                           for t in s.example_translations)),
     ("source", lambda p: p.source),
     ("extra", lambda p: p.extra or any(s.extra for s in p.senses)),
 )

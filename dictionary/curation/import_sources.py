@@ -82,7 +82,8 @@ def saved_mapping(session: Session, key: str | None) -> ImportMapping | None:
         return None
     ws = {str(k): str(v) for k, v in (stored.get("ws") or {}).items() if v in WS_ROLES}
     markers = {str(k): str(v) for k, v in (stored.get("markers") or {}).items()}
-    return ImportMapping(ws=ws, markers=markers) or None
+    return ImportMapping(ws=ws, markers=markers,
+                         origins=dict.fromkeys(markers, "source")) or None
 
 
 def save_mapping(session: Session, key: str, mapping: ImportMapping) -> None:

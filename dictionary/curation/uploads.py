@@ -51,6 +51,7 @@ class Upload:
     # remembers the mapping; and a source declared with the import (key, citation, license).
     ws: dict = field(default_factory=dict)
     markers: dict = field(default_factory=dict)  # Toolbox marker → meaning (a marker file)
+    marker_origins: dict = field(default_factory=dict)  # marker → "file", "source", "chosen"
     skip_invalid: bool = False
     remember_mapping: bool = False
     new_source: dict | None = None

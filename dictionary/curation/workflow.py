@@ -21,8 +21,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from search_index import normalize
-
 from ..auth import has_role
 from ..models import (
     CONTRIBUTOR,
@@ -39,6 +37,8 @@ from ..models import (
     Source,
 )
 from ..revisions import EntryState, assign_state, entry_state, record
+from .content import clean_text as _text
+from .content import example, level, notes, pictures, plain_text, relations
 
 # Revision summaries (Revision.summary): one word each; pages translate them.
 CREATED, UPDATED, SUBMITTED, PUBLISHED_, REJECTED = (
@@ -64,9 +64,11 @@ _RULES = {
 }
 
 SCALARS = ("headword", "part_of_speech", "form_kind", "pronunciation", "variety", "note",
-           "license", "source", "extra")
+           "license", "source", "extra", "lexeme_form", "dialects", "notes", "relations")
 SENSE_FIELDS = ("gloss_vi", "gloss_en", "definition", "semantic_field", "concept_id",
-                "concept_gloss", "gloss_note", "extra")
+                "concept_gloss", "gloss_note", "dialects", "extra")
+# Sense fields a form row carries apart from SENSE_FIELDS (lists, and the level).
+SENSE_LISTS = ("notes", "relations", "pictures")
 
 
 class WorkflowError(Exception):
@@ -136,11 +138,6 @@ def check(session: Session, user, entry: Entry, action: str, version: int | None
 
 
 # ---- content ----------------------------------------------------------------------------------
-def _text(value: Any, empty: Any = None) -> Any:
-    value = normalize.clean(str(value)) if value is not None else ""
-    return value if value else empty
-
-
 def complete(entry: Entry | None, content: dict[str, Any], curated_license: str = "") -> EntryState:
     """The full state (shape of ``revisions.entry_state``) that ``content`` asks for: text in
     storage form, empty rows dropped, and what a form does not show (variety, source fields,
@@ -150,30 +147,36 @@ def complete(entry: Entry | None, content: dict[str, Any], curated_license: str 
     stored = {str(s.id): s for s in entry.senses} if have else {}
     out: dict[str, Any] = {name: content.get(name, have.get(name)) for name in SCALARS}
     out["headword"] = _text(out["headword"], "")
-    for name in ("part_of_speech", "pronunciation", "variety", "note"):
+    for name in ("part_of_speech", "pronunciation", "variety", "note", "lexeme_form"):
         out[name] = _text(out[name])
+    out["dialects"] = plain_text(out["dialects"])
+    out["notes"] = notes(out["notes"])
+    out["relations"] = relations(out["relations"], have.get("relations"))
     out["form_kind"] = out["form_kind"] or ORTHOGRAPHIC
     out["source"] = out["source"] or None
     out["extra"] = dict(out["extra"] or {})
     if "license" not in content:
         out["license"] = have.get("license", curated_license) if have else curated_license
-    senses = []
+    senses: list[dict[str, Any]] = []
     for raw in content.get("senses", have.get("senses", [])):
         old = stored.get(str(raw.get("key") or ""))
         sense = {name: raw.get(name, getattr(old, name, None) if old else None)
-                 for name in SENSE_FIELDS}
+                 for name in SENSE_FIELDS + SENSE_LISTS + ("level",)}
         for name in ("gloss_en", "definition", "semantic_field", "concept_id", "concept_gloss",
                      "gloss_note"):
             sense[name] = _text(sense[name])
+        sense["dialects"] = plain_text(sense["dialects"])
         sense["gloss_vi"] = _text(sense["gloss_vi"], "")
         if old is not None and "concept_gloss" not in raw and sense["concept_id"] != old.concept_id:
             sense["concept_gloss"] = None  # the gloss named the old concept
         sense["extra"] = dict(sense["extra"] or {})
-        sense["examples"] = [{"text": _text(x.get("text"), ""),
-                              "translation_vi": _text(x.get("translation_vi"), "")}
-                             for x in raw.get("examples", [])
-                             if _text(x.get("text")) or _text(x.get("translation_vi"))]
-        if any(sense[n] for n in SENSE_FIELDS) or sense["examples"]:
+        sense["notes"] = notes(sense["notes"])
+        sense["relations"] = relations(sense["relations"], old.relations if old else None)
+        sense["pictures"] = pictures(sense["pictures"], old.pictures if old else None)
+        sense["examples"] = [x for x in map(example, raw.get("examples", []))
+                             if x["text"] or x["translation_vi"] or x["translations"]]
+        if any(sense[n] for n in SENSE_FIELDS + SENSE_LISTS) or sense["examples"]:
+            sense["level"] = level(sense["level"], senses[-1]["level"] if senses else -1)
             senses.append(sense)
     out["senses"] = senses
     out["variants"] = [{"form": _text(v.get("form"), ""), "kind": v.get("kind") or "spelling",

@@ -47,7 +47,8 @@ LIFT, MDF = "lift", "mdf"  # formats parsed by lift_in and mdf_in
 XLSX, TEXT = "xlsx", "text"  # what detect_format sees before decoding
 
 #: The writers, by format name: ``(entries) -> Iterator[bytes]``. CLDF also takes a title;
-#: LIFT with recordings (a zip), CLDF and LIFT take the recordings as ``media=``.
+#: LIFT with recordings (a zip), CLDF and LIFT take the recordings as ``media=``; CSV, XLSX
+#: and CLDF the public ids of the entries relations point at as ``public_ids=``.
 WRITERS = {"csv": export_csv, "xlsx": export_xlsx, "lift": export_lift,
            "lift-media": export_lift_media, "cldf": export_cldf}
 
@@ -91,11 +92,17 @@ def parse_lexicon(data: bytes, *, sources: dict[str, dict], parts_of_speech: lis
     samples = list(getattr(decoded, "samples", []))
     if looks_like_mdf(decoded.text):
         warnings = decoding_warnings(decoded.encoding, samples)
-        entries = parse_mdf(decoded.text, source=_required_source(source, "Toolbox/MDF", sources),
-                            sources=sources, parts_of_speech=parts_of_speech, limits=limits,
-                            mapping=mapping, warnings=warnings)
+        markers: list[dict] = []
+        try:
+            entries = parse_mdf(decoded.text, sources=sources, parts_of_speech=parts_of_speech,
+                                source=_required_source(source, "Toolbox/MDF", sources),
+                                limits=limits, mapping=mapping, warnings=warnings,
+                                markers_out=markers)
+        except ImportFailed as failed:
+            failed.encoding = decoded.encoding  # shown beside the markers
+            raise
         return _checked(ParsedLexicon(MDF, decoded.encoding, "", entries, [], samples,
-                                      warnings=warnings))
+                                      warnings=warnings, markers=markers))
     table = read_table(decoded.text, is_known_column, max_rows=limits.file_rows)
     return _parse_table(table, decoded.encoding, samples, sources, parts_of_speech, limits)
 
@@ -166,7 +173,8 @@ def _parse_table(table: Table, encoding: str, samples: list, sources: dict[str, 
         problems.append(ImportProblem(None, None, "the file has a header row but no data rows"))
     if problems:
         raise ImportFailed(errors=sorted(problems, key=lambda p: (p.line or 0)))
-    return ParsedLexicon(fmt, encoding, table.delimiter, parser.entries, parser.ignored, samples)
+    return ParsedLexicon(fmt, encoding, table.delimiter, parser.entries, parser.ignored, samples,
+                         unsaid=parser.unsaid)
 
 
 def _checked(parsed: ParsedLexicon) -> ParsedLexicon:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-from ..limits import CONCEPT_ID, TEXT_LENGTHS, Limits
+from ..limits import CONCEPT_ID, COLUMN_LENGTHS, TEXT_LENGTHS, Limits
 from .records import ImportProblem, ParsedEntry
 
 # How the messages name the free-text fields (problems are English, like all import
@@ -19,17 +19,23 @@ from .records import ImportProblem, ParsedEntry
 _FIELD_NAMES = {"gloss_vi": "Vietnamese gloss", "gloss_en": "English gloss",
                 "definition": "definition", "gloss_note": "note on the gloss",
                 "example": "example", "example_vi": "translation of the example",
-                "note": "note"}
+                "note": "note", "translation": "translation of the example",
+                "caption": "caption of the picture"}
 
 
 def entry_text_size(entry: ParsedEntry) -> int:
     """Characters of text an entry holds (what the form and a search hit carry)."""
-    size = sum(len(x or "") for x in (entry.headword, entry.pronunciation, entry.note))
+    size = sum(len(x or "") for x in (entry.headword, entry.pronunciation, entry.note,
+                                      entry.lexeme_form))
     size += sum(len(form) + len(label or "") for form, _kind, label in entry.variants)
+    size += sum(len(n.get("text") or "") for n in entry.notes)
     for s in entry.senses:
         size += sum(len(x or "") for x in (s.gloss_vi, s.gloss_en, s.definition,
                                            s.semantic_field, s.gloss_note))
         size += sum(len(text) + len(translation) for text, translation in s.examples)
+        size += sum(len(n.get("text") or "") for n in s.notes)
+        size += sum(len(p.get("caption") or "") for p in s.pictures)
+        size += sum(len(t.get("text") or "") for ts in s.example_translations for t in ts)
     return size
 
 
@@ -92,11 +98,39 @@ def _entry(e: ParsedEntry, limits: Limits) -> list[ImportProblem]:
             out.extend(_too_long("example", text, line, what))
             out.extend(_too_long("example_vi", translation, line, what))
     out.extend(_too_long("note", e.note, e.line, name))
+    out.extend(_extras(e, limits, name))
     size = entry_text_size(e)
     if size > limits.text and not out:
         out.append(ImportProblem(e.line, None, (
             f"{name} holds {size:,} characters of text; at most {limits.text:,} fit in one "
             "entry. Shorten its glosses, definitions or examples, or split it.")))
+    return out
+
+
+def _extras(e: ParsedEntry, limits: Limits, name: str) -> list[ImportProblem]:
+    """Notes, links, captions, example translations and the lexeme form: what the entry
+    form takes of them (``curation.form_fields``)."""
+    out: list[ImportProblem] = []
+    places = [(e.line, name, e.notes, e.relations, [], [])]
+    places += [(s.line or e.line, f"sense {number} of {name}", s.notes, s.relations,
+                s.pictures, s.example_translations) for number, s in enumerate(e.senses, 1)]
+    for line, what, notes, relations, pictures, translations in places:
+        if len(notes) > limits.notes:
+            out.append(ImportProblem(line, None, f"{what} has {len(notes):,} notes; at most "
+                                                 f"{limits.notes:,} fit"))
+        if len(relations) > limits.relations:
+            out.append(ImportProblem(line, None, f"{what} has {len(relations):,} links to other "
+                                                 f"entries; at most {limits.relations:,} fit"))
+        for n in notes:
+            out.extend(_too_long("note", n.get("text"), line, what))
+        for p in pictures:
+            out.extend(_too_long("caption", p.get("caption"), line, what))
+        for t in (t for ts in translations for t in ts):
+            out.extend(_too_long("translation", t.get("text"), line, what))
+    if e.lexeme_form and len(e.lexeme_form) > COLUMN_LENGTHS["lexeme_form"]:
+        out.append(ImportProblem(e.line, None, f"the lexeme form of {name} has "
+                                               f"{len(e.lexeme_form):,} characters; at most "
+                                               f"{COLUMN_LENGTHS['lexeme_form']:,} fit"))
     return out
 
 

@@ -13,6 +13,20 @@ Vietnamese translation; senses list their examples in ``Example_IDs``), ``Langua
 and its licence. Entries are read once: senses and examples are spooled to files while
 the entry table is written, so memory does not grow with the lexicon.
 
+The FieldWorks fields the model holds are extra columns, described in the metadata: on
+entries ``Lexeme_Form``, ``Notes`` (JSON: ``[{"type", "lang", "text"}]``) and
+``Other_Fields`` (JSON: what the entry's FieldWorks file holds beyond the model, as
+``lift_fields`` reads it); on senses ``Level`` (0 a sense, 1 a subsense …) with
+``Parent_Sense_ID`` (a reference into the SenseTable), ``Notes`` and ``Pictures``
+(``[{"href", "caption"}]``); on examples ``Translations`` (other languages than Vietnamese,
+``[{"lang", "text"}]``). CLDF has no component for links between entries; like the
+Dictionaria datasets, the export references entries by their ID: a ``relations.csv``
+table (only when there are relations) has one row per relation with its ``Entry_ID`` (an
+``entryReference``), the ``Sense_ID`` when a sense holds it, its type, the ``Target`` as
+text (the target's public id when it was found, given as ``public_ids``, else the reference
+as the source file wrote it) and ``Target_Entry_ID``, a foreign key into the EntryTable,
+when the target is in the dataset.
+
 Handed recordings (``media``: ``MediaFile`` by target, from
 ``dictionary.audio.exports.media_for_export``), the dataset also has a ``MediaTable`` (one
 row per file named, with its speaker, licence, attribution and duration; ``Download_URL``
@@ -33,8 +47,9 @@ from pycldf.sources import Source as BibSource
 
 from ..models import Entry, Language, Source
 from ..sense_ids import example_id
+from .lift_fields import other_fields
 from .media import Media, MediaFile, MediaUse, copy_files
-from .table_out import stream_file
+from .table_out import PublicIds, stream_file
 
 TERMS = "http://cldf.clld.org/v1.0/terms.rdf#"
 META_LANGUAGE = {"ID": "vie", "Name": "Vietnamese", "Glottocode": "viet1252",
@@ -45,14 +60,15 @@ MEDIA_FOLDER = "media"  # inside the dataset
 MEDIA_IDS = {"name": "Media_IDs", "separator": " ; ", "propertyUrl": f"{TERMS}mediaReference"}
 
 
-def export_cldf(entries: Iterable[Entry], *, title: str,
-                media: Media | None = None) -> Iterator[bytes]:
+def export_cldf(entries: Iterable[Entry], *, title: str, media: Media | None = None,
+                public_ids: PublicIds | None = None) -> Iterator[bytes]:
     """A zip of a CLDF Dictionary of ``entries`` (in a ``cldf/`` folder), with the
     recordings in ``media`` that they name, in chunks. The dataset is written to a temporary
     directory that is removed when the stream ends."""
     with tempfile.TemporaryDirectory(prefix="cldf-export-") as tmp:
         directory = Path(tmp) / FOLDER
-        write_dataset(entries, directory, title=title, spool=Path(tmp), media=media)
+        write_dataset(entries, directory, title=title, spool=Path(tmp), media=media,
+                      public_ids=public_ids)
         archive = Path(tmp) / "dataset.zip"
         zip_directory(directory, archive)
         with archive.open("rb") as file:
@@ -60,17 +76,22 @@ def export_cldf(entries: Iterable[Entry], *, title: str,
 
 
 def write_dataset(entries: Iterable[Entry], directory: Path, *, title: str,
-                  spool: Path, media: Media | None = None) -> Dictionary:
+                  spool: Path, media: Media | None = None,
+                  public_ids: PublicIds | None = None) -> Dictionary:
     """Write the CLDF dataset of ``entries`` into ``directory``; ``spool`` is a scratch
-    directory for the sense and example rows (and the copies of the recordings)."""
+    directory for the sense, example and relation rows (and the copies of the
+    recordings)."""
     dataset = new_dataset(directory, with_media=bool(media))
     # The files are copied before any row names them: one withdrawn meanwhile is left out.
     refs = MediaUse(copy_files(media, spool, MEDIA_FOLDER)) if media else None
-    collected = _Collected(spool, refs)
+    collected = _Collected(spool, refs, public_ids or {})
     with collected:
         _write_table(dataset, "EntryTable", collected.entry_rows(entries))
     _write_table(dataset, "SenseTable", collected.read("senses"))
     _write_table(dataset, "ExampleTable", collected.read("examples"))
+    if collected.relations:
+        add_relation_table(dataset)
+        _write_table(dataset, RELATIONS, map(collected.relation_row, collected.read("relations")))
     if refs is not None:
         _write_table(dataset, "MediaTable", map(media_row, _moved(refs, directory)))
     _write_table(dataset, "LanguageTable",
@@ -103,12 +124,57 @@ def new_dataset(directory: Path, with_media: bool = False) -> Dictionary:
     dataset.add_columns(
         "EntryTable", {"name": "Homograph", "datatype": "integer"}, "Form_Kind",
         "Pronunciation", "Variety", {"name": "Variants", "separator": " ; "}, "Note",
-        f"{TERMS}source", "License")
+        f"{TERMS}source", "License",
+        _described("Lexeme_Form", "FieldWorks' lexeme form, where the headword is the "
+                                  "citation form (a bound root, a stem)"),
+        _described("Notes", NOTES, "json"),
+        _described("Other_Fields", "What the entry's FieldWorks (LIFT) file holds beyond "
+                                   "these columns, as [{\"sense\", \"kind\", \"label\", "
+                                   "\"value\"}] (sense: its position, null for the entry)",
+                   "json"))
     dataset.add_columns(
         "SenseTable", {"name": "Position", "datatype": "integer"}, "Gloss_en", "Definition",
         "Semantic_Field", "Concepticon_ID",
-        {"name": "Example_IDs", "separator": " ; ", "propertyUrl": f"{TERMS}exampleReference"})
+        {"name": "Example_IDs", "separator": " ; ", "propertyUrl": f"{TERMS}exampleReference"},
+        _described("Level", "0 for a sense, 1 for a subsense of the nearest sense above it "
+                            "with level 0, 2 for a subsense of a subsense …", "integer"),
+        _described("Parent_Sense_ID", "The sense this subsense belongs to"),
+        _described("Notes", NOTES, "json"),
+        _described("Pictures", "Pictures of the sense: [{\"href\": file name as the source "
+                               "gave it, \"caption\"}] (the files are not included)", "json"))
+    dataset.add_foreign_key("SenseTable", "Parent_Sense_ID", "SenseTable", "ID")
+    dataset.add_columns(
+        "ExampleTable",
+        _described("Translations", "Translations in other languages than Vietnamese (which "
+                                   "is Translated_Text): [{\"lang\", \"text\"}]", "json"))
     return dataset
+
+
+NOTES = ('Notes by type, one per language: [{"type": FieldWorks\' note type (usage, grammar, '
+         'encyclopedic …), "lang", "text"}]')
+RELATIONS = "relations.csv"
+
+
+def _described(name: str, description: str, datatype: str = "string") -> dict[str, Any]:
+    return {"name": name, "datatype": datatype, "dc:description": description}
+
+
+def add_relation_table(dataset: Dictionary) -> None:
+    """``relations.csv``: links between entries (synonym, antonym, compare, component …)."""
+    table = dataset.add_table(
+        RELATIONS, {"name": "ID", "propertyUrl": f"{TERMS}id"},
+        {"name": "Entry_ID", "propertyUrl": f"{TERMS}entryReference"},
+        _described("Sense_ID", "The sense that holds the relation (empty: the entry does)"),
+        _described("Type", "The relation's type as the source names it (synonym, antonym, "
+                           "compare, _component-lexeme …)"),
+        _described("Target", "The related entry: its ID when it was found, else the "
+                             "reference as the source file wrote it"),
+        _described("Target_Entry_ID", "The related entry, when it is in this dataset"),
+        primaryKey="ID")
+    table.common_props["dc:description"] = (
+        "Links from an entry (or one of its senses) to another entry.")
+    dataset.add_foreign_key(RELATIONS, "Sense_ID", "SenseTable", "ID")
+    dataset.add_foreign_key(RELATIONS, "Target_Entry_ID", "EntryTable", "ID")
 
 
 def _moved(refs: MediaUse, directory: Path) -> Iterator[MediaFile]:
@@ -143,16 +209,22 @@ class _Collected:
     """What one pass over the entries gathers: languages, sources and licences (few), and
     the sense and example rows (many, spooled to JSON-lines files)."""
 
-    def __init__(self, spool: Path, refs: MediaUse | None = None) -> None:
+    def __init__(self, spool: Path, refs: MediaUse | None = None,
+                 public_ids: PublicIds | None = None) -> None:
         self.spool = spool
         self.refs = refs
+        self.public_ids = public_ids or {}
+        # Targets the relations may name by public id, and those that are in the dataset.
+        self.wanted = set(self.public_ids.values())
+        self.exported: set[str] = set()
+        self.relations = 0
         self.languages: dict[str, Language] = {}
         self.sources: dict[str, Source] = {}
         self.licenses: set[str] = set()
         self.files: dict[str, IO[str]] = {}
 
     def __enter__(self) -> _Collected:
-        for name in ("senses", "examples"):
+        for name in ("senses", "examples", "relations"):
             self.files[name] = (self.spool / f"{name}.jsonl").open("w", encoding="utf-8")
         return self
 
@@ -172,14 +244,25 @@ class _Collected:
                 self.sources.setdefault(entry.source.key, entry.source)
             if entry.license:
                 self.licenses.add(entry.license)
+            if entry.public_id in self.wanted:
+                self.exported.add(entry.public_id)
+            self.spool_relations(entry, entry.public_id, None, entry.relations)
+            parents: list[tuple[int, str]] = []  # (level, sense id) of the senses above
             for position, sense in enumerate(entry.senses, 1):
-                self.spool_sense(entry, sense, position)
+                level = sense.level or 0
+                while parents and parents[-1][0] >= level:
+                    parents.pop()
+                sense_id = f"{entry.public_id}-{position}"
+                self.spool_sense(entry, sense, position, parents[-1][1] if parents else None)
+                self.spool_relations(entry, sense_id, sense_id, sense.relations)
+                parents.append((level, sense_id))
             row = entry_row(entry)
             if self.refs is not None:
                 row["Media_IDs"] = [f.id for f in self.refs.of(entry.public_id)]
             yield row
 
-    def spool_sense(self, entry: Entry, sense, position: int) -> None:
+    def spool_sense(self, entry: Entry, sense, position: int,
+                    parent: str | None = None) -> None:
         sense_id = f"{entry.public_id}-{position}"
         example_ids = []
         for n, example in enumerate(sense.examples, 1):
@@ -189,7 +272,24 @@ class _Collected:
                 row["Media_IDs"] = [f.id for f in self.refs.of(example_id(
                     entry.public_id, _position(sense, position - 1), _position(example, n - 1)))]
             self.write("examples", row)
-        self.write("senses", sense_row(entry, sense, sense_id, position, example_ids))
+        self.write("senses", {**sense_row(entry, sense, sense_id, position, example_ids),
+                              "Parent_Sense_ID": parent})
+
+    def spool_relations(self, entry: Entry, owner: str, sense_id: str | None,
+                        relations: list[dict] | None) -> None:
+        for n, relation in enumerate(relations or [], 1):
+            target = relation.get("target")
+            found = self.public_ids.get((entry.language.code, target)) if target else None
+            self.write("relations", {
+                "ID": f"{owner}-r{n}", "Entry_ID": entry.public_id, "Sense_ID": sense_id,
+                "Type": relation.get("type") or "", "Target": found or relation.get("ref")})
+            self.relations += 1
+
+    def relation_row(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A spooled relation, with ``Target_Entry_ID`` when the target is in the dataset
+        (known once every entry was written)."""
+        return {**row, "Target_Entry_ID": row["Target"] if row["Target"] in self.exported
+                else None}
 
     def write(self, name: str, row: dict[str, Any]) -> None:
         self.files[name].write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -203,8 +303,16 @@ def entry_row(entry: Entry) -> dict[str, Any]:
         "Form_Kind": entry.form_kind, "Pronunciation": entry.pronunciation,
         "Variety": entry.variety, "Variants": [v.form for v in entry.variants],
         "Note": entry.note, "Source": [entry.source.key] if entry.source is not None else [],
-        "License": entry.license or None,
+        "License": entry.license or None, "Lexeme_Form": entry.lexeme_form,
+        "Notes": list(entry.notes or []) or None, "Other_Fields": other_fields_of(entry),
     }
+
+
+def other_fields_of(entry: Entry) -> list[dict[str, Any]] | None:
+    found = other_fields((entry.extra or {}).get("lift"),
+                         [(s.extra or {}).get("lift") for s in entry.senses], entry.headword)
+    return [{"sense": f.where, "kind": f.kind, "label": f.label, "value": f.value}
+            for f in found] or None
 
 
 def sense_row(entry: Entry, sense, sense_id: str, position: int,
@@ -213,7 +321,8 @@ def sense_row(entry: Entry, sense, sense_id: str, position: int,
         "ID": sense_id, "Description": sense.gloss_vi or NO_GLOSS, "Entry_ID": entry.public_id,
         "Position": position, "Gloss_en": sense.gloss_en, "Definition": sense.definition,
         "Semantic_Field": sense.semantic_field, "Concepticon_ID": sense.concept_id,
-        "Example_IDs": example_ids,
+        "Example_IDs": example_ids, "Level": sense.level or 0,
+        "Notes": list(sense.notes or []) or None, "Pictures": list(sense.pictures or []) or None,
     }
 
 
@@ -222,6 +331,7 @@ def example_row(entry: Entry, example, example_id: str) -> dict[str, Any]:
         "ID": example_id, "Language_ID": entry.language.code, "Primary_Text": example.text,
         "Translated_Text": example.translation_vi or None,
         "Meta_Language_ID": META_LANGUAGE["ID"] if example.translation_vi else None,
+        "Translations": list(example.translations or []) or None,
     }
 
 

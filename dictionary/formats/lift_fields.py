@@ -72,6 +72,8 @@ def _read(el: ET.Element, where: int | None, headword: str, out: list[OtherField
         tag, kind = child.tag, child.get("type") or child.get("name") or ""
         if tag in ("note", "definition") and _boxed(child):
             _other_forms(child, where, kind if tag == "note" and kind else tag, out)
+        elif tag in ("citation", "lexical-unit") and _boxed(child):  # headword, lexeme form
+            _other_forms(child, where, "citation" if tag == "citation" else "lexeme", out)
         elif tag in ("citation", "lexical-unit") and _forms(child) == headword:
             continue
         elif tag == "citation":

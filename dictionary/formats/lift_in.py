@@ -35,32 +35,27 @@ from .lift_xml import (
     integer,
     is_audio,
     is_ipa,
-    is_lang,
     like_headword,
     looks_like_lift,
     mark,
     text_of,
     read_lift,
+    to_xml,
+    value_of,
     variant_kind_label,
 )
-from .lift_audio import entry_audio, example_audio
+from .lift_audio import entry_audio
 from .lift_header import read_sources
-from .lift_values import LIMITS, ValueReader
+from .lift_lists import read_dialects, read_notes, read_relations, resolve
+from .lift_senses import SenseReader
+from .lift_values import LIMITS
 from .lift_tally import Tally
-from .lift_ws import WritingSystems, other_glosses
-from .records import (
-    OTHER_GLOSS,
-    VIETNAMESE,
-    ImportFailed,
-    ImportMapping,
-    ImportProblem,
-    ParsedEntry,
-    ParsedSense,
-)
+from .lift_ws import WritingSystems
+from .records import ImportFailed, ImportMapping, ImportProblem, ParsedEntry
 
-SEMANTIC_DOMAINS = ("semantic-domain-ddp4", "semantic-domain")
 __all__ = ["looks_like_lift", "parse_lift"]  # (looks_like_lift lives in lift_xml)
 EXPORT_TRAITS = ("source", "license", "public-id", "status")  # lift_out writes them
+HISTORY = "tudien-revision"  # lift_out's annotation for a revision (curation.import_history)
 LABEL_LIMIT = LIMITS["variant_label"]
 
 
@@ -103,6 +98,7 @@ def parse_lift(data: bytes, *, source: str | None, sources: dict[str, dict],
     if reader.too_many is not None:
         raise ImportFailed(errors=[reader.too_many])
     problems.extend(entry_problems(reader.entries, limits))
+    reader.resolve()
     version = tree.root.get("version") if tree.root is not None else "0.13"
     if version != "0.13":
         problems.append(ImportProblem(1, "lift", f'LIFT version {version or "(none)"}; this '
@@ -144,7 +140,7 @@ def _unknown_source(key: str, sources: dict[str, dict]) -> str:
 
 
 # ---- entries ---------------------------------------------------------------------------------
-class _Reader(ValueReader):
+class _Reader(SenseReader):
     def __init__(self, source, sources, parts_of_speech, vernacular, mapping=None) -> None:
         super().__init__()
         self.source, self.sources, self.vernacular = source, sources, vernacular
@@ -159,7 +155,9 @@ class _Reader(ValueReader):
         self.rejected: list[ParsedEntry] = []  # entries with a problem of their own
         self.declared: list[dict] = []  # sources the file's header brings (our export)
         self.restored: tuple[str | None, str | None] = (None, None)  # public id, status
+        self.history: list[tuple[str, str, str]] = []  # revisions our export carried
         self.keys: dict[str, int | None] = {}
+        self.ids: dict[str, str] = {}  # the file's entry and sense ids → the entry's key
         self.sourceless: list[int | None] = []  # lines of entries that name no source
         self.max_entries: int | None = None
         self.seen = 0  # <entry> elements read so far
@@ -211,15 +209,23 @@ class _Reader(ValueReader):
         # Our own export says what the entry was (public id, status); FieldWorks and our
         # export give the homograph number as the entry's order.
         entry.public_id, entry.status = self.restored
+        entry.history = self.history
         if any(t.get("name") == "do-not-publish-in" for t in el.findall("trait")):
             entry.status = "draft"  # FieldWorks says so: it waits for a person's decision
             self.tally.add("unpublished", el)
         entry.homograph = integer(el.get("order"))
+        entry.lexeme_form = self.lexeme_form(el, form, headword)
+        entry.notes, entry.relations = read_notes(el), read_relations(el)
+        entry.dialects = read_dialects(el)
+        for ident in (el.get("id"), el.get("guid"), entry.public_id):  # what links name
+            if ident:
+                self.ids.setdefault(ident, key)
+        self.key = key
         entry.audio = entry_audio(el)
         self.variants(el, entry, lang)
         self._senses(el, entry, lang)
         el.insert(0, ET.PI(SLOT, f"pos {entry.part_of_speech or ''}".strip()))
-        entry.extra = {"lift": ET.tostring(el, encoding="unicode")}
+        entry.extra = {"lift": to_xml(el)}
         (self.rejected if len(self.problems) > before else self.entries).append(entry)
 
     def _key(self, el: LineElement) -> tuple[str | None, str]:
@@ -227,6 +233,10 @@ class _Reader(ValueReader):
         own export writes are taken out of the kept XML: they are read, not kept."""
         ours = [c for c in el if c.tag == "trait" and c.get("name") in EXPORT_TRAITS]
         said = {c.get("name"): (c.get("value") or "").strip() for c in ours}
+        history = [c for c in el if c.tag == "annotation" and c.get("name") == HISTORY]
+        self.history = [(c.get("who") or "", c.get("when") or "", c.get("value") or "")
+                        for c in history]
+        ours += history
         source = said.get("source") or self.source
         self.restored = (said.get("public-id") or None, said.get("status") or None)
         for trait in ours:
@@ -281,25 +291,24 @@ class _Reader(ValueReader):
                 self.problem(form, empty_headword(text_of(form)), "lexical-unit")
         return form, headword, lang
 
-    def _senses(self, el: LineElement, entry: ParsedEntry, lang: str | None) -> None:
-        """The senses in their ``order``; the entry takes the first sense's part of speech."""
-        senses = [c for c in el if c.tag == "sense"]
-        if not senses:  # a variant or a form of another entry (FieldWorks writes them)
-            self.tally.add("senseless", el)
-        else:
-            mark(el, senses[0], "senses")
-            if all(integer(s.get("order")) is not None for s in senses):
-                senses.sort(key=lambda s: integer(s.get("order")))
-        keys = []
-        for number, sense in enumerate(senses, 1):
-            el.remove(sense)
-            parsed, pos = self.sense(sense, lang, number)
-            entry.senses.append(parsed)
-            entry.audio += parsed.audio
-            keys += [pos] if pos else []
-        entry.part_of_speech = keys[0] if keys else None
-        if len(set(keys)) > 1:
-            self.tally.add("mixed-pos", el, ", ".join(dict.fromkeys(keys)))
+    def lexeme_form(self, el: ET.Element, cited: ET.Element | None, headword: str) -> str | None:
+        """FieldWorks' lexeme form, when the headword was read from a citation form that
+        differs from it: the lexical unit's form in the headword's writing system."""
+        unit = el.find("lexical-unit")
+        if cited is None or unit is None or cited in list(unit):
+            return None
+        form = next((f for f in unit.findall("form") if f.get("lang") == cited.get("lang")),
+                    None)
+        if form is None or value_of("lexeme_form", [form]) in ("", headword):
+            return None
+        return self.take(unit, form, "lexeme_form")
+
+    def resolve(self) -> None:
+        """Relations point at the entries they name, now that the whole file was read."""
+        for entry in self.entries:
+            resolve(entry.relations, self.ids, entry.source)
+            for sense in entry.senses:
+                resolve(sense.relations, self.ids, entry.source)
 
     def variants(self, el: ET.Element, entry: ParsedEntry, lang: str | None) -> None:
         """``<variant>``s with a vernacular form become Variants; others (a reference or a
@@ -321,65 +330,3 @@ class _Reader(ValueReader):
             mark(el, variant, "variant")
             entry.variants.append((text, kind, label))
             entry.variant_lines.append(getattr(variant, "line", None))
-
-    def sense(self, el: ET.Element, lang: str | None, number: int):
-        info, pos = el.find("grammatical-info"), None
-        if info is not None:
-            value = info.get("value") or ""
-            pos = self.pos.get(fold_label(value))
-            if pos is None and value.strip():
-                self.tally.add("unknown-pos", info, value)
-            mark(el, info, "pos")
-        glosses, before = {}, len(self.problems)
-        for box in el.findall("definition") + el.findall("note"):
-            self.ws.count(box.tag, box.findall("form"))
-        all_glosses = el.findall("gloss")
-        self.ws.count("gloss", all_glosses)
-        by_role = {"vi": [g for g in all_glosses if self.ws.role(g) == VIETNAMESE],
-                   "en": [g for g in all_glosses if self.ws.role(g) == OTHER_GLOSS
-                          and is_lang(g, "en")]}
-        for code, found in by_role.items():
-            glosses[code] = self.value(f"gloss_{code}", found, where="gloss") if found else ""
-            for gloss in found:
-                mark(el, gloss, f"gloss_{code}")
-        others = other_glosses(all_glosses, self.ws)
-        gloss_problem = len(self.problems) > before
-        traits = {kind: self.take(el, next((t for t in el.findall("trait") if t.get("name") in
-                                            names and (t.get("value") or "").strip()), None), kind)
-                  for kind, names in (("semantic_field", SEMANTIC_DOMAINS),
-                                      ("concept_id", ("concepticon-id",)),
-                                      ("concept_gloss", ("concepticon-gloss",)))}
-        definition = el.find("definition")
-        note = next((n for n in el.findall("note") if n.get("type") == "gloss-note"), None)
-        sense = ParsedSense(
-            gloss_vi=glosses["vi"], gloss_en=glosses["en"] or None, **traits,
-            gloss_note=self.take(note, choose(note.findall("form"), (), True)
-                                 if note is not None else None, "gloss_note"),
-            definition=self.take(definition, self.ws.definition(definition.findall("form"))
-                                 if definition is not None else None, "definition"),
-            line=getattr(el, "line", None))
-        if not sense.gloss_vi and not sense.gloss_note and not gloss_problem:
-            self.tally.add("unglossed", el)
-        for example in el.findall("example"):
-            self.ws.count("example", example.findall("form"))
-            form = next(iter(self.ws.headword_forms(example.findall("form"))), None) \
-                if self.ws.mapping else like_headword(example.findall("form"), lang)
-            text = self.value("text", [form], where="example") if form is not None else ""
-            if not text:
-                continue
-            boxes = example.findall("translation")
-            for box in boxes:
-                self.ws.count("translation", box.findall("form"))
-            vietnamese = [(b, f) for b in boxes for f in b.findall("form")
-                          if self.ws.role(f) == VIETNAMESE]
-            box, found = vietnamese[0] if vietnamese else (None, None)
-            translation = self.take(box, found, "translation")
-            mark(example, form, "text")
-            mark(el, example, "example")
-            sense.examples.append((text, translation or ""))
-            sense.audio += example_audio(example, number, len(sense.examples))
-            sense.example_lines.append(getattr(example, "line", None))
-        sense.extra = {"lift": ET.tostring(el, encoding="unicode")}
-        if others:
-            sense.extra["glosses"] = others
-        return sense, pos

@@ -35,17 +35,18 @@ SPEAKERS_HEADER = ("file", "target", "speaker", "speaker_id", "license", "attrib
 
 
 def export_lift_media(entries: Iterable[Entry], *, media: Media | None = None,
-                      name: str = "lexicon", sources: list[dict] | None = None
-                      ) -> Iterator[bytes]:
-    """The zip, in chunks: ``<name>.lift`` (with ``sources`` in its header), the recordings
-    it names under ``audio/`` and ``audio/SPEAKERS.csv``."""
+                      name: str = "lexicon", sources: list[dict] | None = None,
+                      history: dict | None = None) -> Iterator[bytes]:
+    """The zip, in chunks: ``<name>.lift`` (with ``sources`` in its header and each entry's
+    ``history``, as ``export_lift``), the recordings it names under ``audio/`` and
+    ``audio/SPEAKERS.csv``."""
     with tempfile.TemporaryDirectory(prefix="lift-export-") as tmp:
         folder = Path(tmp)
         copies = copy_files(media or {}, folder)
         refs = MediaUse(copies)
         lift = folder / f"{name}.lift"
         with lift.open("wb") as file:
-            for chunk in export_lift(entries, refs, sources):
+            for chunk in export_lift(entries, refs, sources, history):
                 file.write(chunk)
         speakers = folder / "SPEAKERS.csv"
         speakers.write_bytes(speakers_csv(refs.used.values()))

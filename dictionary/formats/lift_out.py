@@ -42,38 +42,50 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from functools import partial
 
 from ..models import PHONETIC, Entry, Sense
 from ..sense_ids import example_id
-from . import lift_media
+from . import lift_lists, lift_media
 from .lift_header import sources_header
-from .lift_xml import SLOT, is_label, load_kept, value_of, variant_kind_label
+from .lift_slots import (
+    INNER_ORDER,
+    Make,
+    fill,
+    fill_box,
+    fill_list,
+    insert,
+    remove,
+    slots_of,
+    strip_slots,
+)
+from .lift_xml import is_label, load_kept, variant_kind_label
 from .media import Media, MediaUse
 
 PRODUCER = "tu-dien-hre-co"
+HISTORY = "tudien-revision"  # a revision people made: who, when, summary (import_history)
+History = dict[str, list[tuple[str, str, str]]]  # public id → (author, when, summary)
 GLOSSES = "glosses"  # Sense.extra: other languages' glosses, code → text (``lift_ws``)
 # Where a new element goes among its siblings (LIFT does not fix an order; this is FLEx's).
 ENTRY_ORDER = ("lexical-unit", "citation", "pronunciation", "variant", "sense", "note",
                "relation", "etymology", "field", "trait")
 SENSE_ORDER = ("grammatical-info", "gloss", "definition", "relation", "note", "example",
                "reversal", "illustration", "subsense", "field", "trait")
-INNER_ORDER = ("form", "translation", "media", "pronunciation", "relation", "note", "field",
-               "trait")
 VARIANT_TYPES = {"dialect": "Dialectal Variant"}  # spelling is what a variant is by default
 LABEL_TRAITS = {"dialect": "dialect", "spelling": "location"}
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-Make = Callable[[str, "ET.Element | None"], ET.Element]
 
 
 def export_lift(entries: Iterable[Entry], media: Media | MediaUse | None = None,
-                sources: list[dict] | None = None) -> Iterator[bytes]:
+                sources: list[dict] | None = None,
+                history: History | None = None) -> Iterator[bytes]:
     """The LIFT document, in UTF-8 pieces: the prologue, one piece per entry, the end.
     ``media`` (target → recordings) adds references to ``audio/<uuid>.mp3`` files; a
     ``MediaUse`` also tells the caller which files were named. ``sources`` (dicts: key,
-    citation, license, url) go into the header (``lift_header``), so the file restores them."""
+    citation, license, url) go into the header (``lift_header``), so the file restores them;
+    ``history`` (public id → revisions people made) into each entry as annotations."""
     refs = media if isinstance(media, MediaUse) or media is None else MediaUse(media)
     yield (f'<?xml version="1.0" encoding="UTF-8"?>\n'
            f'<lift version="0.13" producer="{PRODUCER}">\n').encode()
@@ -82,53 +94,65 @@ def export_lift(entries: Iterable[Entry], media: Media | MediaUse | None = None,
         _indent(header, 1)
         yield b"  " + ET.tostring(header, encoding="unicode").encode() + b"\n"
     for entry in entries:
-        el = entry_element(entry, refs)
+        el = entry_element(entry, refs, history)
         _indent(el, 1)
         yield b"  " + ET.tostring(el, encoding="unicode").encode() + b"\n"
     yield b"</lift>\n"
 
 
-def entry_element(e: Entry, refs: MediaUse | None = None) -> ET.Element:
+def entry_element(e: Entry, refs: MediaUse | None = None,
+                  history: History | None = None) -> ET.Element:
     """One ``<entry>``: the stored LIFT XML with its slots filled, or one made from the model;
     with ``refs``, its recordings and its examples'."""
     stored = (e.extra or {}).get("lift")
     el = _kept(e, stored) if isinstance(stored, str) else ET.Element("entry", _attrs(e))
-    record = _slots(el, "pos")  # the part of speech the entry had when it was imported
-    _remove(el, record, keep=True)
+    record = slots_of(el, "pos")  # the part of speech the entry had when it was imported
+    remove(el, record, keep=True)
     recorded = " ".join(record[0][0].text.split()[2:]) or None if record else None
     pos_changed = not record or recorded != e.part_of_speech
     code = e.language.code
-    # The headword's slot is in the citation when it was read from there (FieldWorks).
-    unit = next((c for c in el if c.tag == "citation" and _slots(c, "headword")), None) or \
+    # The headword's slot is in the citation when it was read from there (FieldWorks), or
+    # goes there when the entry has a lexeme form, which the lexical unit holds.
+    unit = next((c for c in el if c.tag == "citation" and slots_of(c, "headword")), None) or \
         next((c for c in el if c.tag == "lexical-unit"), None)
-    old = _slots(unit, "headword") if unit is not None else []
+    old = slots_of(unit, "headword") if unit is not None else []
     lang = old[0][1].get("lang") if old else code + ("-fonipa" if e.form_kind == PHONETIC else "")
-    _fill_box(el, ENTRY_ORDER, unit.tag if unit is not None else "lexical-unit", {},
-              "headword", e.headword, _form(lang))
+    tag = unit.tag if unit is not None else "lexical-unit"
+    if e.lexeme_form and tag == "lexical-unit":
+        remove(unit, old, keep=False) if unit is not None else None
+        tag = "citation"
+    fill_box(el, ENTRY_ORDER, tag, {}, "headword", e.headword, _form(lang))
+    fill_box(el, ENTRY_ORDER, "lexical-unit", {}, "lexeme_form", e.lexeme_form, _form(lang))
     if refs is not None:  # before the IPA: a new pronunciation holds both
         _entry_media(el, refs.of(e.public_id))
-    _fill_box(el, ENTRY_ORDER, "pronunciation", {}, "pronunciation", e.pronunciation,
+    fill_box(el, ENTRY_ORDER, "pronunciation", {}, "pronunciation", e.pronunciation,
               _form(f"{code}-fonipa"))
-    _fill_list(el, ENTRY_ORDER, "variant", e.variants, lambda v: v.form,
+    fill_list(el, ENTRY_ORDER, "variant", e.variants, lambda v: v.form,
                partial(_variant, lang=lang))
-    _fill_box(el, ENTRY_ORDER, "note", {}, "note", e.note, _form("vi"))
-    _fill(el, ENTRY_ORDER, "variety", e.variety, _trait("variety"))
-    senses = [_sense(s, e, lang, pos_changed, refs, i) for i, s in enumerate(e.senses)]
+    fill_box(el, ENTRY_ORDER, "note", {}, "note", e.note, _form("vi"))
+    _lists(el, ENTRY_ORDER, e.notes, e.relations)
+    _dialects(el, ENTRY_ORDER, e.dialects)
+    fill(el, ENTRY_ORDER, "variety", e.variety, _trait("variety"))
+    senses = _nest([_sense(s, e, lang, pos_changed, refs, i) for i, s in enumerate(e.senses)],
+                   [s.level or 0 for s in e.senses])
     orders = [s.get("order") for s in senses]
     if all(o is not None and o.lstrip("-").isdigit() for o in orders):
         numbers = [int(o) for o in orders]
         if numbers != sorted(numbers):  # reordered since the import: LIFT sorts on it
             for i, sense in enumerate(senses):
                 sense.set("order", str(i))
-    at = _remove(el, _slots(el, "senses"), keep=True)
+    at = remove(el, slots_of(el, "senses"), keep=True)
     for i, sense in enumerate(senses):
-        _insert(el, ENTRY_ORDER, sense, None if at is None else at + i)
+        insert(el, ENTRY_ORDER, sense, None if at is None else at + i)
     _fields(el, ENTRY_ORDER, e.extra)
     for name, value in (("source", e.source.key if e.source else None), ("license", e.license),
                         ("public-id", e.public_id), ("status", e.status)):
         if value:
             el.append(ET.Element("trait", name=name, value=_safe(value)))
-    _strip_slots(el)
+    for who, when, summary in (history or {}).get(e.public_id, []):
+        el.append(ET.Element("annotation", name=HISTORY, value=_safe(summary), when=when,
+                             who=_safe(who)))
+    strip_slots(el)
     return el
 
 
@@ -139,45 +163,89 @@ def _sense(s: Sense, e: Entry, lang: str, pos_changed: bool, refs: MediaUse | No
     # Part of speech is the entry's in the model, each sense's in LIFT: the stored value
     # stays until the entry's is edited.
     regenerate = pos_changed or not isinstance(stored, str)
-    at = _remove(el, _slots(el, "pos"), keep=not regenerate)
+    at = remove(el, slots_of(el, "pos"), keep=not regenerate)
     if regenerate and e.part_of_speech:
-        _insert(el, SENSE_ORDER, ET.Element("grammatical-info", value=e.part_of_speech), at)
-    _fill(el, SENSE_ORDER, "gloss_vi", s.gloss_vi, _gloss("vi"))
-    _fill(el, SENSE_ORDER, "gloss_en", s.gloss_en, _gloss("en"))
-    _fill_box(el, SENSE_ORDER, "definition", {}, "definition", s.definition, _form("vi"))
-    _fill_box(el, SENSE_ORDER, "note", {"type": "gloss-note"}, "gloss_note", s.gloss_note,
+        insert(el, SENSE_ORDER, ET.Element("grammatical-info", value=e.part_of_speech), at)
+    fill(el, SENSE_ORDER, "gloss_vi", s.gloss_vi, _gloss("vi"))
+    fill(el, SENSE_ORDER, "gloss_en", s.gloss_en, _gloss("en"))
+    fill_box(el, SENSE_ORDER, "definition", {}, "definition", s.definition, _form("vi"))
+    fill_box(el, SENSE_ORDER, "note", {"type": "gloss-note"}, "gloss_note", s.gloss_note,
               _form("en"))
-    _fill_list(el, SENSE_ORDER, "example", s.examples, lambda x: x.text,
+    fill_list(el, SENSE_ORDER, "example", s.examples, lambda x: x.text,
                partial(_example, lang=lang, audio=None if refs is None else partial(
                    _example_media, refs=refs, code=e.language.code, public_id=e.public_id,
                    sense=_position(s, number), examples=s.examples)))
-    _fill(el, SENSE_ORDER, "semantic_field", s.semantic_field, _trait("semantic-domain-ddp4"))
-    _fill(el, SENSE_ORDER, "concept_id", s.concept_id, _trait("concepticon-id"))
-    _fill(el, SENSE_ORDER, "concept_gloss", s.concept_gloss, _trait("concepticon-gloss"))
+    fill(el, SENSE_ORDER, "semantic_field", s.semantic_field, _trait("semantic-domain-ddp4"))
+    fill(el, SENSE_ORDER, "concept_id", s.concept_id, _trait("concepticon-id"))
+    fill(el, SENSE_ORDER, "concept_gloss", s.concept_gloss, _trait("concepticon-gloss"))
+    _lists(el, SENSE_ORDER, s.notes, s.relations)
+    _dialects(el, SENSE_ORDER, s.dialects)
+    lift_lists.fill(el, lift_lists.PICTURES, s.pictures or [], _inserter(SENSE_ORDER), _safe)
     if not isinstance(stored, str):  # (a kept sense holds its other glosses in its XML)
         for code, text in ((s.extra or {}).get(GLOSSES) or {}).items():
-            _insert(el, SENSE_ORDER, _gloss(code)(text, None))
+            insert(el, SENSE_ORDER, _gloss(code)(text, None))
     _fields(el, SENSE_ORDER, s.extra)
     return el
 
 
+def _lists(el: ET.Element, order, notes, relations) -> None:
+    """Notes by type and relations (``lift_lists``): stored elements that still say the
+    same stay as they were."""
+    lift_lists.fill(el, lift_lists.NOTES, notes or [], _inserter(order), _safe)
+    lift_lists.fill(el, lift_lists.RELATIONS, relations or [], _inserter(order), _safe)
+
+
+def _dialects(el: ET.Element, order, value: str | None) -> None:
+    lift_lists.fill(el, lift_lists.DIALECTS, lift_lists.dialect_list(value), _inserter(order),
+                    _safe)
+
+
+def _inserter(order):
+    return lambda parent, el, at: insert(parent, order, el, at)
+
+
+def _nest(senses: list[ET.Element], levels: list[int]) -> list[ET.Element]:
+    """Subsenses into the sense before them with a lower level (where the ``subsenses``
+    slot is, else where LIFT puts them); the top-level senses, in order."""
+    top: list[ET.Element] = []
+    parents: list[tuple[int, ET.Element]] = []  # the open senses, outermost first
+    for el, level in zip(senses, levels):
+        while parents and parents[-1][0] >= level:
+            parents.pop()
+        el.tag = "subsense" if parents else "sense"
+        if parents:
+            parent = parents[-1][1]
+            slot = slots_of(parent, "subsenses")
+            children = list(parent)
+            if slot:  # before the slot: the subsenses keep their order there
+                insert(parent, SENSE_ORDER, el, children.index(slot[0][0]))
+            else:
+                insert(parent, SENSE_ORDER, el)
+        else:
+            top.append(el)
+        parents.append((level, el))
+    return top
+
+
 def _variant(v, old: ET.Element | None, lang: str) -> ET.Element:
     el = old if old is not None else ET.Element("variant")
-    _fill(el, INNER_ORDER, "form", v.form, _form(lang))
+    fill(el, INNER_ORDER, "form", v.form, _form(lang))
     if old is None or variant_kind_label(el) != (v.kind, v.label):
         for child in [c for c in el if is_label(c)]:
             el.remove(child)
         for name, value in (("variant-type", VARIANT_TYPES.get(v.kind)),
                             (LABEL_TRAITS.get(v.kind, "location"), v.label)):
             if value:
-                _insert(el, INNER_ORDER, ET.Element("trait", name=name, value=_safe(value)))
+                insert(el, INNER_ORDER, ET.Element("trait", name=name, value=_safe(value)))
     return el
 
 
 def _example(x, old: ET.Element | None, lang: str, audio=None) -> ET.Element:
     el = old if old is not None else ET.Element("example")
-    _fill(el, INNER_ORDER, "text", x.text, _form(lang))
-    _fill_box(el, INNER_ORDER, "translation", {}, "translation", x.translation_vi, _form("vi"))
+    fill(el, INNER_ORDER, "text", x.text, _form(lang))
+    fill_box(el, INNER_ORDER, "translation", {}, "translation", x.translation_vi, _form("vi"))
+    lift_lists.fill_translations(el, x.translations or [], _form,
+                                 lambda parent, box: insert(parent, INNER_ORDER, box))
     if audio is not None:
         audio(el, x)
     return el
@@ -191,9 +259,9 @@ def _entry_media(el: ET.Element, files) -> None:
     box = lift_media.pronunciation_box(el)
     if box is None:
         box = ET.Element("pronunciation")
-        _insert(el, ENTRY_ORDER, box)
+        insert(el, ENTRY_ORDER, box)
     for file in files:
-        _insert(box, INNER_ORDER, lift_media.media_element(file, _safe))
+        insert(box, INNER_ORDER, lift_media.media_element(file, _safe))
 
 
 def _example_media(el: ET.Element, x, *, refs: MediaUse, code: str, public_id: str,
@@ -201,113 +269,13 @@ def _example_media(el: ET.Element, x, *, refs: MediaUse, code: str, public_id: s
     lift_media.drop_example_refs(el)
     number = next(i for i, other in enumerate(examples) if other is x)
     for file in refs.of(example_id(public_id, sense, _position(x, number))):
-        _insert(el, INNER_ORDER, lift_media.audio_form(file, code))
+        insert(el, INNER_ORDER, lift_media.audio_form(file, code))
 
 
 def _position(row, number: int) -> int:
     """A sense's or example's position (0-based, what its public id counts from); its place
     in the list for objects not saved yet."""
     return row.position if row.position is not None else number
-
-
-# ---- slots -----------------------------------------------------------------------------------
-def _slots(parent: ET.Element, kind: str) -> list[tuple[ET.Element, ET.Element | None]]:
-    """The ``<?slot kind?>`` instructions among the children and the element after each."""
-    children = list(parent)
-    return [(c, children[i + 1] if i + 1 < len(children) else None)
-            for i, c in enumerate(children)
-            if c.tag is ET.PI and c.text.split()[:2] == [SLOT, kind]]
-
-
-def _remove(parent: ET.Element, slots, *, keep: bool) -> int | None:
-    """Take the instructions out (and their elements, unless ``keep``); the first one's place."""
-    at = list(parent).index(slots[0][0]) if slots else None
-    for pi, el in slots:
-        parent.remove(pi)
-        if el is not None and not keep and el.tag is not ET.PI:
-            parent.remove(el)
-    return at
-
-
-def _fill(parent: ET.Element, order, kind: str, value: str | None, make: Make) -> None:
-    """Put the model's ``value`` where the ``kind`` slots of ``parent`` are: the stored
-    elements stay when they still give that value, else one new element takes their place."""
-    slots = _slots(parent, kind)
-    olds = [el for _, el in slots if el is not None and el.tag is not ET.PI]
-    same = bool(value) and bool(olds) and value_of(kind, olds) == value
-    at = _remove(parent, slots, keep=same)
-    if value and not same:
-        _insert(parent, order, make(value, olds[0] if olds else None), at)
-
-
-def _fill_box(parent, order, tag: str, attrs: dict, kind: str, value: str | None,
-              make: Make) -> None:
-    """``_fill`` inside a container (``<definition>``, ``<note>``, ``<translation>`` …):
-    the one holding the slot, else the first such container, else a new one."""
-    box = next((c for c in parent if c.tag == tag and _slots(c, kind)), None)
-    if box is None:
-        box = next((c for c in parent if c.tag == tag and c.get("type") == attrs.get("type")),
-                   None)
-    if box is None:
-        if not value:
-            return
-        box = ET.Element(tag, attrs)
-        _insert(parent, order, box)
-    _fill(box, INNER_ORDER, kind, value, make)
-    if not len(box) and not (box.text or "").strip():
-        parent.remove(box)
-
-
-def _fill_list(parent, order, kind: str, items, key, build) -> None:
-    """List slots (variants, examples): each item is written from the stored element with
-    the same key, else the one at its position, else from nothing; stored elements left
-    over were deleted from the model and go."""
-    slots = [(pi, el) for pi, el in _slots(parent, kind) if el is not None]
-    olds = [el for _, el in slots]
-    inner = {"variant": "form", "example": "text"}[kind]
-    keys = [value_of(inner, [x for _, x in _slots(el, inner) if x is not None]) for el in olds]
-    base: list[ET.Element | None] = [None] * len(items)
-    free = list(range(len(olds)))
-    for i, item in enumerate(items):
-        j = next((j for j in free if keys[j] == key(item)), None)
-        if j is not None:
-            base[i] = olds[j]
-            free.remove(j)
-    for i in range(len(items)):
-        if base[i] is None and i in free:
-            base[i] = olds[i]
-            free.remove(i)
-    at = _remove(parent, slots, keep=False)
-    for i, item in enumerate(items):
-        _insert(parent, order, build(item, base[i]), None if at is None else at + i)
-
-
-def _insert(parent: ET.Element, order, el: ET.Element, at: int | None = None) -> None:
-    if at is None:  # before the first sibling that comes later in ``order``
-        children = list(parent)
-        rank = _rank(order, el.tag)
-        at = next((i for i in range(len(children)) if _rank(order, _tag(children, i)) > rank),
-                  len(children))
-    parent.insert(at, el)
-
-
-def _tag(children: list[ET.Element], i: int) -> str:
-    """A child's tag; an instruction ranks as the element it stands in front of."""
-    if children[i].tag is not ET.PI:
-        return children[i].tag
-    if children[i].text.split()[1:2] == ["senses"]:
-        return "sense"
-    return _tag(children, i + 1) if i + 1 < len(children) else ""
-
-
-def _rank(order, tag: str) -> int:
-    return order.index(tag) if tag in order else len(order)
-
-
-def _strip_slots(el: ET.Element) -> None:
-    for parent in el.iter():
-        for child in [c for c in parent if c.tag is ET.PI]:
-            parent.remove(child)
 
 
 # ---- making elements -------------------------------------------------------------------------
@@ -341,7 +309,7 @@ def _fields(el: ET.Element, order, extra: dict | None) -> None:
         form = ET.SubElement(field, "form", lang="und")
         ET.SubElement(form, "text").text = _safe(
             value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-        _insert(el, order, field)
+        insert(el, order, field)
 
 
 def _attrs(e: Entry) -> dict[str, str]:

@@ -8,7 +8,8 @@ a ``ParsedEntry`` in storage form (``normalize.clean``) that ``importer.import_l
 compares with the database and writes, exactly like a row of the curated format. Every
 problem is collected with its line and marker and raised together as ``ImportFailed``;
 what does not stop the import goes to ``warnings``, told once per file with counts and
-first lines (``mdf_records.Findings``). Nothing here touches the database.
+first lines (``mdf_records.Findings``). The markers found, with counts, a sample and the
+meaning each got, go to the dry run (``mdf_found``). Nothing here touches the database.
 
 What each marker holds is ``mdf_markers``' business: by default standard MDF (Coward &
 Grimes, *Making Dictionaries*, SIL 2000) with Vietnamese as the national language, and the
@@ -56,6 +57,7 @@ from .mdf_markers import (
     DATE, DEFINITION, EXAMPLE, GLOSS, HEADWORD, HOMOGRAPH, IGNORE, KEPT, NOTE, PHONETIC, POS,
     SEMANTIC_FIELD, SENSE, SUBENTRY, TRANSLATION, VARIANT, VARIANT_LABEL, Meaning,
     marker_meanings, markers_for)
+from .mdf_found import MarkerTally
 from .mdf_records import EntryDraft, Example, Findings, Pos, SenseDraft, strip_stray
 from .records import ImportFailed, ImportMapping, ImportProblem, ParsedEntry
 from .table_in import LIMITS
@@ -123,30 +125,39 @@ def parse_mdf(text: str, *, source: str, sources: dict[str, dict],
               parts_of_speech: list[PartOfSpeech],
               limits: entry_limits.Limits | None = None,
               mapping: ImportMapping | None = None,
-              warnings: list[ImportProblem] | None = None) -> list[ParsedEntry]:
+              warnings: list[ImportProblem] | None = None,
+              markers_out: list[dict] | None = None) -> list[ParsedEntry]:
     """Every record of an MDF text as ``ParsedEntry`` rows (the entry, then its subentries);
     ``ImportFailed`` lists every problem, each with its line and marker. ``source`` is the
     key (in data/languages.toml, given as ``sources``) all records come from: an MDF file
     names none itself. ``mapping.markers``: what the file's markers hold, over the MDF
     defaults (``mdf_markers``). What does not stop the import is added to ``warnings``.
-    More records than ``limits.file_rows`` stop the reading at the first one too many."""
+    More records than ``limits.file_rows`` stop the reading at the first one too many.
+    The markers found, with counts and meanings (``mdf_found``), are added to
+    ``markers_out`` (and set on the ``ImportFailed`` as ``markers``)."""
     if source not in sources:
         known = ", ".join(sorted(sources)) or "none yet"
         raise ImportFailed(f'unknown source "{source}"; use a source key from '
                            f"data/languages.toml ({known}), or add one there as a [[source]] "
                            "table with key, license and citation")
     limits = limits or entry_limits.current()
-    meanings = marker_meanings(mapping.markers if mapping else None)
-    parser = _MdfParser(source, sources[source].get("license", ""), parts_of_speech, meanings)
-    records = parser.split(read_fields(text), limits.file_rows)
-    entries = [entry for record in records for entry in parser.entries(record)]
-    problems = parser.problems + entry_problems(entries, limits)
-    if not records and not problems:
-        lx = parser.record_marker
-        problems.append(ImportProblem(None, None, f"no \\{lx} record found; in a Toolbox/MDF "
-                                                  f"file every entry starts with a \\{lx} line"))
-    if problems:
-        raise ImportFailed(errors=sorted(problems, key=lambda p: p.line or 0))
+    tally = MarkerTally(mapping)
+    with tally.told(read_fields(text)):
+        meanings = tally.meanings = marker_meanings(mapping.markers if mapping else None)
+        parser = _MdfParser(source, sources[source].get("license", ""), parts_of_speech,
+                            meanings)
+        records = parser.split(tally.watch(read_fields(text)), limits.file_rows)
+        entries = [entry for record in records for entry in parser.entries(record)]
+        problems = parser.problems + entry_problems(entries, limits)
+        if not records and not problems:
+            lx = parser.record_marker
+            problems.append(ImportProblem(None, None, f"no \\{lx} record found; in a Toolbox/"
+                                                      f"MDF file every entry starts with a "
+                                                      f"\\{lx} line"))
+        if problems:
+            raise ImportFailed(errors=sorted(problems, key=lambda p: p.line or 0))
+    if markers_out is not None:
+        markers_out.extend(tally.table())
     if warnings is not None:
         warnings.extend(parser.findings.warnings(markers_for(meanings, GLOSS, "vi")))
     return entries

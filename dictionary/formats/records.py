@@ -38,6 +38,10 @@ class ImportFailed(Exception):
         # A LIFT file's writing systems with counts and roles (``lift_ws``), so the person
         # can map them and try again.
         self.writing_systems: list[dict] = []
+        # A Toolbox file's markers with counts and meanings (``mdf_found``) and its encoding,
+        # so the person can map them and try again.
+        self.markers: list[dict] = []
+        self.encoding = ""
         # When only entries are wrong: how many (they may be skipped) and how many are not.
         self.skippable, self.valid = 0, 0
         if message is not None:
@@ -68,6 +72,9 @@ class ImportMapping:
 
     ws: dict[str, str] = field(default_factory=dict)
     markers: dict[str, str] = field(default_factory=dict)
+    # Where a marker's meaning comes from, for the dry run to say: ``file`` (a marker file),
+    # ``source`` (remembered for the source), ``chosen`` (in the import page; the default).
+    origins: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __bool__(self) -> bool:
         return bool(self.ws or self.markers)
@@ -94,6 +101,14 @@ class ParsedSense:
     examples: list[tuple[str, str]] = field(default_factory=list)  # (text, translation_vi)
     definition: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # source data the model does not hold
+    # The shapes of ``revisions.SenseState``: a subsense's level, notes by type, links,
+    # pictures; each example's translations in other languages (parallel to ``examples``).
+    level: int = 0
+    dialects: str | None = None  # dialect labels, "a; b"
+    notes: list[dict[str, str]] = field(default_factory=list)
+    relations: list[dict[str, str | None]] = field(default_factory=list)
+    pictures: list[dict[str, str]] = field(default_factory=list)
+    example_translations: list[list[dict[str, str]]] = field(default_factory=list)
     audio: list[AudioRef] = field(default_factory=list, compare=False)  # of its examples
     # Where the sense and each of its examples are in the file, for the limit checks.
     line: int | None = field(default=None, compare=False)
@@ -117,6 +132,10 @@ class ParsedEntry:
     extra: dict[str, Any] = field(default_factory=dict)  # source data the model does not hold
     senses: list[ParsedSense] = field(default_factory=list)
     variants: list[tuple[str, str, str | None]] = field(default_factory=list)  # form, kind, label
+    lexeme_form: str | None = None  # FieldWorks' lexeme form, when the headword is the citation
+    dialects: str | None = None  # dialect labels, "a; b"
+    notes: list[dict[str, str]] = field(default_factory=list)  # revisions.NoteState
+    relations: list[dict[str, str | None]] = field(default_factory=list)  # RelationState
     row_id: str | None = None  # curated `id` cell
     audio: list[AudioRef] = field(default_factory=list, compare=False)  # recordings it names
     # What the file says the entry was, when it says it (our own LIFT export; FieldWorks'
@@ -125,6 +144,8 @@ class ParsedEntry:
     status: str | None = field(default=None, compare=False)
     homograph: int | None = field(default=None, compare=False)
     variant_lines: list[int | None] = field(default_factory=list, compare=False)
+    # Revisions people made, as our own LIFT export carries them: (author, when, summary).
+    history: list[tuple[str, str, str]] = field(default_factory=list, compare=False)
 
 
 @dataclass
@@ -143,3 +164,11 @@ class ParsedLexicon:
     writing_systems: list[dict] = field(default_factory=list)
     # Sources the file declares itself (the header of our own LIFT export).
     declared_sources: list[dict] = field(default_factory=list)
+    # The fields of an entry's state the file cannot say (a curated table has no column for
+    # them, or its header lacks the column): an entry the file updates keeps its own
+    # (``curation.import_table``). Names as ``revisions.EntryState``; ``sense.``,
+    # ``example.`` and ``variant.`` prefix those of its parts.
+    unsaid: frozenset[str] = frozenset()
+    # Toolbox/MDF: the markers found, with counts, first line, a sample and the meaning each
+    # got (``mdf_found``).
+    markers: list[dict] = field(default_factory=list)

@@ -6,6 +6,10 @@ Part of the second import step (``formats.parse_lexicon``): a ``text.Table``
 entry (or, in the curated format, another sense, example or variant of the entry above),
 every problem is collected with its line and the column as the file's header names it.
 Where each sense, example and variant was read is kept for the limit checks of ``limits``.
+The curated format's list cells (notes, relations, pictures, examples' translations) are
+read by ``table_cells``; what a curated table cannot say (``NEVER_SAID``, and the columns of
+the FieldWorks fields its header lacks) is its ``unsaid``, which an update keeps from the
+stored entry (``curation.import_table``).
 """
 from __future__ import annotations
 
@@ -15,15 +19,18 @@ import unicodedata
 from search_index import normalize
 
 from .. import limits
-from ..models import ORTHOGRAPHIC, PHONETIC
+from ..limits import TEXT_LENGTHS
+from ..models import ORTHOGRAPHIC, PHONETIC, Entry
 from ..parts_of_speech import PartOfSpeech, fold_label
 from .checks import empty_headword
 from .records import ParsedEntry, ParsedSense
+from .table_cells import NOTES, PICTURES, RELATIONS, TRANSLATIONS, read_cell
 from .table_out import unguard_formula
 from .text import CellReader, Table, fold_header
 
 # Longest text each target column holds (``limits``: from the model, so they never disagree).
-LIMITS: dict[str, int] = limits.COLUMN_LENGTHS
+LIMITS: dict[str, int] = {**limits.COLUMN_LENGTHS,
+                          "lexeme_form": Entry.__table__.c.lexeme_form.type.length}
 
 # The starter CSV (data/SOURCES.md §1): columns mapped to model fields. All other columns
 # are kept verbatim in Entry.extra.
@@ -45,8 +52,38 @@ CURATED_COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("mã", "mã số"),
     "concept_id": ("mã khái niệm",),
     "note": ("ghi chú",),
+    # The FieldWorks fields the model holds (``table_out``; list cells: ``table_cells``).
+    "lexeme_form": ("dạng từ vị",),
+    "notes": ("ghi chú theo loại",),
+    "relations": ("liên hệ", "từ liên quan"),
+    "sense_level": ("cấp nghĩa",),
+    "sense_notes": ("ghi chú nghĩa",),
+    "sense_relations": ("liên hệ nghĩa",),
+    "pictures": ("hình ảnh",),
+    "example_translations": ("dịch ví dụ khác",),
 }
 CURATED_REQUIRED = ("headword", "vietnamese", "source")
+# Columns that belong to a sense: a continuation row with one of them and no Vietnamese
+# gloss is a sense without its gloss.
+SENSE_COLUMNS = ("english", "semantic_field", "concept_id", "sense_level", "sense_notes",
+                 "sense_relations", "pictures")
+# What each list column holds (``table_cells``), and the longest text of one item.
+LIST_COLUMNS = {"notes": NOTES, "relations": RELATIONS, "sense_notes": NOTES,
+                "sense_relations": RELATIONS, "pictures": PICTURES,
+                "example_translations": TRANSLATIONS}
+# (The texts as the entry form takes them; a reference or file name as FieldWorks writes it.)
+ITEM_LENGTHS = {"text": TEXT_LENGTHS["note"], "caption": TEXT_LENGTHS["gloss_vi"],
+                "ref": 1000, "href": 1000}
+LABEL_LENGTH = 120  # a note's or relation's type, a language code
+# The state fields (``revisions.EntryState``; "sense."/"example."/"variant." for theirs)
+# a curated table cannot say; ``unsaid`` adds those of list columns the header lacks.
+NEVER_SAID = frozenset({"pronunciation", "variety", "form_kind", "license", "extra",
+                        "sense.definition", "sense.concept_gloss", "sense.gloss_note",
+                        "sense.extra", "variant.kind", "variant.label"})
+_SAYS = {"lexeme_form": "lexeme_form", "notes": "notes", "relations": "relations",
+         "sense_level": "sense.level", "sense_notes": "sense.notes",
+         "sense_relations": "sense.relations", "pictures": "sense.pictures",
+         "example_translations": "example.translations"}
 
 
 _CURATED_NAMES = {fold_header(alias): canon for canon, aliases in CURATED_COLUMNS.items()
@@ -74,6 +111,7 @@ class _Parser(CellReader):
                 self.pos.setdefault(fold_label(label), p.key)
         self.entries: list[ParsedEntry] = []
         self.keys: dict[str, int] = {}  # source_key -> line
+        self.unsaid: frozenset[str] = frozenset()  # (curated: ``NEVER_SAID`` and more)
 
     def raw(self, column: str) -> str:
         # Our CSV export writes "'-ko" for the affix -ko, so no spreadsheet takes it for a
@@ -160,6 +198,7 @@ class _Parser(CellReader):
         self.map_header(_CURATED_NAMES, keep_unknown=False)
         if not self.require(CURATED_REQUIRED):
             return
+        self.unsaid = NEVER_SAID | {f for c, f in _SAYS.items() if c not in self.cols}
         entry: ParsedEntry | None = None
         for _ in self.rows():
             if self.raw("headword").strip():
@@ -182,23 +221,66 @@ class _Parser(CellReader):
                                            f"{choices} (the list is data/parts_of_speech.toml)")
         return key
 
-    def sense(self) -> ParsedSense:
+    def sense(self, above: ParsedSense | None = None) -> ParsedSense:
         gloss = self.glosses("vietnamese")
         if not gloss and (self.line, "vietnamese") not in self.reported:
             self.problem("vietnamese", "empty gloss")
         sense = ParsedSense(gloss, self.text("english") or None,
                             self.text("semantic_field") or None,
-                            self.text("concept_id", clean=False) or None, line=self.line)
+                            self.text("concept_id", clean=False) or None, line=self.line,
+                            level=self.level(above), notes=self.items("sense_notes"),
+                            relations=self.items("sense_relations"),
+                            pictures=self.items("pictures"))
         self.example(sense)
         return sense
+
+    def level(self, above: ParsedSense | None) -> int:
+        """``sense_level``: empty or 0 for a sense, 1 for a subsense of the sense above, …"""
+        value = self.raw("sense_level").strip()
+        if not value:
+            return 0
+        if not value.isascii() or not value.isdigit() or len(value) > 2:
+            self.problem("sense_level", f'"{value}" is not a level: leave it empty for a '
+                                        "sense, write 1 for a subsense, 2 for a subsense of "
+                                        "a subsense …")
+            return 0
+        level = int(value)
+        highest = above.level + 1 if above is not None else 0
+        if level > highest:
+            self.problem("sense_level", (
+                f"level {level} here, but the sense above has level {above.level}: a "
+                f"subsense is at most one level below the sense before it") if above else
+                "the first sense of an entry has level 0 (leave it empty): a subsense "
+                "needs a sense above it")
+        return level
+
+    def items(self, column: str) -> list[dict]:
+        """The items of a list cell (``table_cells``), each checked for length."""
+        cell = self.text(column, multiline=True, clean=False)
+        if not cell:
+            return []
+        items, wrong = read_cell(LIST_COLUMNS[column], cell)
+        if wrong:
+            self.problem(column, wrong)
+        for item in items:
+            for key, value in item.items():
+                maximum = ITEM_LENGTHS.get(key, LABEL_LENGTH)
+                if value is not None and len(value) > maximum:
+                    self.problem(column, f"{len(value)} characters in one {key}; at most "
+                                         f"{maximum} fit")
+                    return []
+        return items
 
     def example(self, sense: ParsedSense | None) -> None:
         text = self.text("example", multiline=True)
         translation = self.text("example_vi", multiline=True)
-        if translation and not text:
-            self.problem("example_vi", "a translation without an example")
+        others = self.items("example_translations")
+        if (translation or others) and not text:
+            self.problem("example_vi" if translation else "example_translations",
+                         "a translation without an example")
         elif text and sense is not None:
             sense.examples.append((text, translation))
+            sense.example_translations.append(others)
             sense.example_lines.append(self.line)
 
     def variants(self, entry: ParsedEntry) -> None:
@@ -231,7 +313,8 @@ class _Parser(CellReader):
             form_kind=ORTHOGRAPHIC, part_of_speech=pos,
             note=self.text("note", multiline=True, clean=False) or None,
             license=(self.sources.get(source) or {}).get("license", ""),
-            senses=[sense], row_id=row_id,
+            senses=[sense], row_id=row_id, lexeme_form=self.text("lexeme_form") or None,
+            notes=self.items("notes"), relations=self.items("relations"),
         )
         self.variants(entry)
         return entry
@@ -252,8 +335,8 @@ class _Parser(CellReader):
                                            "sense; write a different part of speech as a new entry "
                                            "(same headword, its own row)")
         if self.raw("vietnamese").strip():
-            entry.senses.append(self.sense())
-        elif any(self.raw(c).strip() for c in ("english", "semantic_field", "concept_id")):
+            entry.senses.append(self.sense(entry.senses[-1] if entry.senses else None))
+        elif any(self.raw(c).strip() for c in SENSE_COLUMNS):
             self.problem("vietnamese", "empty gloss")
         else:
             self.example(entry.senses[-1] if entry.senses else None)
@@ -261,6 +344,12 @@ class _Parser(CellReader):
         note = self.text("note", multiline=True, clean=False)
         if note:
             entry.note = f"{entry.note}\n{note}" if entry.note else note
+        entry.notes += self.items("notes")
+        entry.relations += self.items("relations")
+        lexeme_form = self.text("lexeme_form")
+        if lexeme_form and lexeme_form != entry.lexeme_form:
+            self.problem("lexeme_form", f"a row with an empty headword continues the entry of "
+                                        f"line {entry.line}; write its lexeme form on that row")
 
 
 def stable_key(source: str, headword: str, gloss: str) -> str:

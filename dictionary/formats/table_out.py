@@ -10,13 +10,29 @@ whole export in memory (the entries iterable is consumed lazily, so a database s
 must stay open while the stream runs).
 
 The ``id`` cell is the entry's public id (``hre-000123``), so a re-import keys the rows as
-``<source>:hre-000123``: exact in an empty dictionary, but in the database the export came
-from, entries whose stable key is something else (the starter rows' ``entry_id``) are not
-matched by it. The curated format has no language column: export one language per file.
+``<source>:hre-000123``: exact in an empty dictionary, while in the database the export came
+from the rows update the entries with those public ids. The curated format has no language
+column: export one language per file.
+
+The twelve columns the curated format always had come first; after them the FieldWorks
+fields the model holds (``CURATED_HEADER``): ``lexeme_form``, ``notes`` and ``relations`` of
+the entry, on its first row; ``sense_level`` (empty for a sense, 1 for a subsense, 2 …),
+``sense_notes``, ``sense_relations`` and ``pictures`` on each sense's row;
+``example_translations`` (other languages than Vietnamese) on each example's row. The list
+cells hold one item per line (``table_cells``: ``type [lang]: text``, ``type: target``,
+``file: caption``, ``lang: text``, with ``\\n`` for a line break inside an item). A relation
+whose target was found is written with the target's public id, so that it means something
+outside this database (``public_ids``: (language, source key) → public id, which
+``curation.export`` reads), and an import finds it again by that id. Last, ``other_fields``
+lists as text, one per line, what the entry's FieldWorks file holds beyond the model
+(``lift_fields``: ``sense 2 · note (bibliography): …``); an import does not read it back
+(it reports the column as not imported).
 
 Not in the curated format, so not exported: definitions, concept glosses, gloss notes,
-pronunciation, variety, ``extra`` source fields, variant kinds and labels, media. The CLDF
-export (``cldf_out``) keeps more of these.
+pronunciation, variety, form kind, per-entry licences, variant kinds and labels, the
+source data kept in ``extra``, media. Re-imported into the database the file came from,
+these stay as they are (``curation.import_table``); the LIFT export (``lift_out``) carries
+all of them, the CLDF export (``cldf_out``) most.
 """
 from __future__ import annotations
 
@@ -24,7 +40,7 @@ import codecs
 import csv
 import io
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import IO
 
 from openpyxl import Workbook
@@ -32,9 +48,15 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from ..models import Entry
+from .lift_fields import other_fields
+from .table_cells import escape, note_cell, picture_cell, relation_cell, translation_cell
 
 CURATED_HEADER = ("id", "headword", "part_of_speech", "vietnamese", "english", "example",
-                  "example_vi", "variant", "semantic_field", "source", "concept_id", "note")
+                  "example_vi", "variant", "semantic_field", "source", "concept_id", "note",
+                  "lexeme_form", "notes", "relations", "sense_level", "sense_notes",
+                  "sense_relations", "pictures", "example_translations", "other_fields")
+# (language code, source key) -> public id: where the resolved relations point.
+PublicIds = Mapping[tuple[str, str], str]
 CHUNK = 64 * 1024
 ROWS_PER_CHUNK = 200
 
@@ -68,50 +90,84 @@ def unguard_formula(cell: str) -> str:
 
 
 # ---- rows ------------------------------------------------------------------------------------
-def curated_rows(entries: Iterable[Entry]) -> Iterator[list[str]]:
+def curated_rows(entries: Iterable[Entry], public_ids: PublicIds | None = None
+                 ) -> Iterator[list[str]]:
     """The curated-format rows (without the header) of ``entries``, in their order."""
     for entry in entries:
-        yield from entry_rows(entry)
+        yield from entry_rows(entry, public_ids)
 
 
-def entry_rows(entry: Entry) -> list[list[str]]:
+def entry_rows(entry: Entry, public_ids: PublicIds | None = None) -> list[list[str]]:
     """One entry as curated rows: the entry row carries the entry's own cells (id,
-    headword, part of speech, variants, source, note) and its first sense and example;
-    each further example is a row with only ``example``/``example_vi`` (the parser adds
-    it to the sense above), each further sense a row with its ``vietnamese`` gloss."""
+    headword, part of speech, variants, source, note, lexeme form, notes, relations, other
+    fields) and its first sense and example; each further example is a row with only
+    ``example``/``example_vi``/``example_translations`` (the parser adds it to the sense
+    above), each further sense a row with its ``vietnamese`` gloss and its own cells."""
+    code = entry.language.code if entry.language is not None else ""
+    ids = public_ids or {}
+
+    def linked(target: str) -> str | None:
+        return ids.get((code, target))
+
     rows: list[dict[str, str]] = []
     for position, sense in enumerate(entry.senses or [None]):
         examples = list(sense.examples) if sense is not None else []
-        row = _sense_cells(sense)
+        row = _sense_cells(sense, linked)
         if examples:
-            row.update(example=examples[0].text, example_vi=examples[0].translation_vi or "")
+            row.update(_example_cells(examples[0]))
         if position == 0:
-            row.update(_entry_cells(entry))
+            row.update(_entry_cells(entry, linked))
         rows.append(row)
-        rows.extend({"example": x.text, "example_vi": x.translation_vi or ""}
-                    for x in examples[1:])
+        rows.extend(_example_cells(x) for x in examples[1:])
     return [[row.get(column) or "" for column in CURATED_HEADER] for row in rows]
 
 
-def _entry_cells(entry: Entry) -> dict[str, str]:
+def _entry_cells(entry: Entry, linked) -> dict[str, str]:
     return {
         "id": entry.public_id or "", "headword": entry.headword,
         "part_of_speech": entry.part_of_speech or "",
         "variant": "; ".join(v.form for v in entry.variants),
         "source": entry.source.key if entry.source is not None else "",
-        "note": entry.note or "",
+        "note": entry.note or "", "lexeme_form": entry.lexeme_form or "",
+        "notes": note_cell(entry.notes or []),
+        "relations": relation_cell(entry.relations or [], linked),
+        "other_fields": other_fields_cell(entry),
     }
 
 
-def _sense_cells(sense) -> dict[str, str]:
+def _sense_cells(sense, linked) -> dict[str, str]:
     if sense is None:  # an entry without senses: the re-import will ask for a gloss
         return {}
     return {"vietnamese": sense.gloss_vi or "", "english": sense.gloss_en or "",
-            "semantic_field": sense.semantic_field or "", "concept_id": sense.concept_id or ""}
+            "semantic_field": sense.semantic_field or "", "concept_id": sense.concept_id or "",
+            "sense_level": str(sense.level) if sense.level else "",
+            "sense_notes": note_cell(sense.notes or []),
+            "sense_relations": relation_cell(sense.relations or [], linked),
+            "pictures": picture_cell(sense.pictures or [])}
+
+
+def _example_cells(example) -> dict[str, str]:
+    return {"example": example.text, "example_vi": example.translation_vi or "",
+            "example_translations": translation_cell(example.translations or [])}
+
+
+def other_fields_cell(entry: Entry) -> str:
+    """What the entry's FieldWorks file holds beyond the model, one field a line:
+    ``sense 2 · note (bibliography): Notes, p. 12``."""
+    found = other_fields((entry.extra or {}).get("lift"),
+                         [(s.extra or {}).get("lift") for s in entry.senses], entry.headword)
+    lines = []
+    for field in found:
+        what = field.label if field.label.startswith(field.kind) or not field.label else \
+            f"{field.kind} ({field.label})"
+        where = f"sense {field.where} · " if field.where is not None else ""
+        lines.append(f"{where}{what}: {escape(field.value)}")
+    return "\n".join(lines)
 
 
 # ---- CSV -------------------------------------------------------------------------------------
-def export_csv(entries: Iterable[Entry]) -> Iterator[bytes]:
+def export_csv(entries: Iterable[Entry], *,
+               public_ids: PublicIds | None = None) -> Iterator[bytes]:
     """The curated CSV, UTF-8 with a byte-order mark (so Excel reads it as UTF-8), CRLF
     line ends, formula-like cells guarded (``guard_formula``); a few hundred rows per
     chunk."""
@@ -119,7 +175,7 @@ def export_csv(entries: Iterable[Entry]) -> Iterator[bytes]:
     writer = csv.writer(buffer)
     writer.writerow(CURATED_HEADER)
     yield codecs.BOM_UTF8 + _drain(buffer)
-    for n, row in enumerate(curated_rows(entries), 1):
+    for n, row in enumerate(curated_rows(entries, public_ids), 1):
         writer.writerow([guard_formula(cell) for cell in row])
         if n % ROWS_PER_CHUNK == 0:
             yield _drain(buffer)
@@ -136,7 +192,8 @@ def _drain(buffer: io.StringIO) -> bytes:
 
 
 # ---- XLSX ------------------------------------------------------------------------------------
-def export_xlsx(entries: Iterable[Entry]) -> Iterator[bytes]:
+def export_xlsx(entries: Iterable[Entry], *,
+                public_ids: PublicIds | None = None) -> Iterator[bytes]:
     """The curated table as a one-sheet workbook. openpyxl's write-only mode spools the
     rows to disk; the saved workbook is a temporary file streamed in chunks and deleted.
 
@@ -146,7 +203,7 @@ def export_xlsx(entries: Iterable[Entry]) -> Iterator[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("lexicon")
     sheet.append([_text_cell(sheet, name) for name in CURATED_HEADER])
-    for row in curated_rows(entries):
+    for row in curated_rows(entries, public_ids):
         sheet.append([_text_cell(sheet, cell) for cell in row])
     with tempfile.TemporaryFile() as file:
         workbook.save(file)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..db import session
+from ..entry_display import find_links, note_groups, numbered, vietnamese_first
 from ..formats.lift_fields import other_fields
 from ..models import PHONETIC, PUBLISHED, Entry, Sense
 
@@ -16,8 +17,29 @@ PHONETIC_LABEL = {"vi": "phiên âm ngữ âm", "en": "phonetic transcription"}
 UNREVIEWED_LABEL = {"vi": "dữ liệu nguồn chưa được duyệt", "en": "unreviewed source data"}
 
 
-def entry_json(e: Entry) -> dict:
+def _relations_json(relations: list[dict] | None, links: dict) -> list[dict]:
+    """Each link with ``entry``: the public id of the published entry it leads to, or None."""
+    out = []
+    for r in relations or []:
+        ref, target = r.get("ref") or "", r.get("target")
+        found = links.get((ref, target))
+        out.append({"type": r.get("type") or "", "ref": ref, "target": target,
+                    "entry": found.public_id if found else None})
+    return out
+
+
+def _notes_json(notes: list[dict] | None) -> list[dict]:
+    return [{"type": n.get("type") or "", "lang": n.get("lang") or "", "text": n.get("text") or ""}
+            for g in note_groups(notes) for n in g["notes"]]
+
+
+def entry_json(e: Entry, links: dict | None = None) -> dict:
+    """The entry as the API returns it; ``links`` (``entry_display.find_links``, published
+    entries only) resolves its relations, looked up here when not given."""
     source = e.source
+    if links is None:
+        links = find_links(session(), e)
+    numbers, _tree = numbered([s.level for s in e.senses])
     return {
         "id": e.public_id,
         "lang": e.language.code,
@@ -27,14 +49,20 @@ def entry_json(e: Entry) -> dict:
         "form_kind": e.form_kind,
         "headword_note": PHONETIC_LABEL if e.form_kind == PHONETIC else None,
         "part_of_speech": e.part_of_speech,
+        "lexeme_form": e.lexeme_form,
         "pronunciation": e.pronunciation,
         "variety": e.variety,
+        "dialects": e.dialects,
         "note": e.note,
+        "notes": _notes_json(e.notes),
+        "relations": _relations_json(e.relations, links),
         "status": e.status,
         "reviewed": e.reviewed,
         "review_note": None if e.reviewed else UNREVIEWED_LABEL,
         "senses": [
             {
+                "number": number,
+                "level": s.level or 0,
                 "vi": s.gloss_vi,
                 "en": s.gloss_en,
                 "definition": s.definition,
@@ -42,9 +70,18 @@ def entry_json(e: Entry) -> dict:
                 "concept_id": s.concept_id,
                 "concept": s.concept_gloss,
                 "gloss_note": s.gloss_note,
-                "examples": [{"text": x.text, "vi": x.translation_vi} for x in s.examples],
+                "dialects": s.dialects,
+                "notes": _notes_json(s.notes),
+                "relations": _relations_json(s.relations, links),
+                "pictures": [{"href": p.get("href") or "", "caption": p.get("caption") or ""}
+                             for p in s.pictures or []],
+                "examples": [{"text": x.text, "vi": x.translation_vi,
+                              "translations": [{"lang": t.get("lang") or "",
+                                                "text": t.get("text") or ""}
+                                               for t in vietnamese_first(x.translations or [])]}
+                             for x in s.examples],
             }
-            for s in e.senses
+            for number, s in zip(numbers, e.senses)
         ],
         "variants": [{"form": v.form, "kind": v.kind, "label": v.label} for v in e.variants],
         "source": {

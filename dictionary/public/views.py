@@ -37,6 +37,7 @@ from ..audio import consent as audio_consent
 from ..audio import glosses as audio_glosses
 from ..auth import has_role
 from ..db import session
+from ..entry_display import entry_fields, find_links
 from ..i18n import COOKIE
 from ..models import CONTRIBUTOR, PHONETIC, PUBLISHED, Entry, Sense
 from ..web import (
@@ -184,9 +185,11 @@ def entry(public_id: str):
                                for s in e.senses for x in s.examples]
     clips = audio_consent.heard(session(), targets, "web")
     speech = audio_glosses.clips_for(session(), e)
+    # Links to other entries: one query for all of them; a curator's links reach drafts.
+    fields = entry_fields(e, find_links(session(), e, public_only=not curator))
     response = current_app.make_response(render_template(
         "dictionary/entry.html", e=e, related=list(groups.values()), curator=curator,
-        clips=clips, speech=speech, other_fields=other_fields_of(e),
+        clips=clips, speech=speech, other_fields=other_fields_of(e), fields=fields,
         licence_link=license_url(e.license or (e.source.license if e.source else None))))
     if curator:  # a curator's view (maybe of a draft) must not land in a shared cache
         response.headers["Cache-Control"] = "private, no-store"

@@ -1,11 +1,17 @@
-/* The entry form in the page: add, remove and move senses, examples and variants, and type
-   the language's special letters. Without this script the same buttons (name="action")
-   submit the form and the server changes the rows; with it, rows change here and the field
-   names are renumbered (senses-1-examples-0-text …) so the server reads them in their new
-   order. Letters are inserted at the cursor of the last text field that had focus. */
+/* The entry form in the page: add, remove and move rows (senses, examples and their
+   translations, variants, notes and links of the entry and of each sense, pictures), and
+   type the language's special letters. Without this script the same buttons
+   (name="action") submit the form and the server changes the rows (curation/form_rows.py);
+   with it, rows change here and the field names and button values are renumbered from the
+   rows they sit in (senses-1-examples-0-translations-2-text, remove_translation-1-0-2 …),
+   so the server reads them in their new order. A row is an element with data-row="KIND";
+   its list is the element with data-rows="KINDs"; a blank row is <template
+   data-template="KIND">. Letters are inserted at the cursor of the last text field that
+   had focus. */
 (function () {
   "use strict";
-  var ROW = /^(add|remove|up|down)_(sense|example|variant)((?:-\d+)*)$/;
+  var ROW = /^(add|remove|up|down)_([a-z]+)((?:-\d+)*)$/;
+  var NUMBERED = /-\d+(?=-|$)/g;
 
   function rowsIn(box, kind) {
     var out = [];
@@ -15,62 +21,77 @@
     return out;
   }
 
-  function rename(root, pattern, replacement) {
-    var nodes = [root].concat(Array.prototype.slice.call(root.querySelectorAll("[name],[id],[for],[aria-describedby]")));
-    nodes.forEach(function (el) {
-      ["name", "id", "for", "aria-describedby"].forEach(function (attr) {
-        var value = el.getAttribute(attr);
-        if (value) el.setAttribute(attr, value.replace(pattern, replacement));
-      });
-    });
+  function indexOf(row) {
+    return rowsIn(row.parentNode, row.getAttribute("data-row")).indexOf(row);
   }
 
-  function revalue(root, pattern, replacement) {
-    root.querySelectorAll("button[name=action]").forEach(function (b) {
-      b.value = b.value.replace(pattern, replacement);
-    });
+  // The numbers of the rows that `el` sits in (itself too if it is a row), outermost first.
+  function path(el) {
+    var out = [], row = el.closest("[data-row]");
+    while (row) {
+      out.unshift(indexOf(row));
+      row = row.parentNode.closest("[data-row]");
+    }
+    return out;
   }
 
-  function number(row, n) {
-    var label = row.querySelector("[data-n]");
-    if (label) label.textContent = String(n + 1);
+  function withNumbers(value, numbers) {
+    var k = 0;
+    return value.replace(NUMBERED, function (m) {
+      return k < numbers.length ? "-" + numbers[k++] : m;
+    });
   }
 
   function renumber(form) {
-    var senses = form.querySelector("[data-rows=senses]");
-    if (senses) {
-      rowsIn(senses, "sense").forEach(function (sense, i) {
-        rename(sense, /^senses-\d+/, "senses-" + i);
-        revalue(sense, /^((?:add|remove|up|down)_(?:sense|example))-\d+/, "$1-" + i);
-        number(sense, i);
-        var box = sense.querySelector("[data-rows=examples]");
-        rowsIn(box, "example").forEach(function (example, j) {
-          rename(example, /^(senses-\d+-examples-)\d+/, "$1" + j);
-          revalue(example, /^((?:remove|up|down)_example-\d+)-\d+$/, "$1-" + j);
-          number(example, j);
-        });
+    form.querySelectorAll("[data-row] [name],[data-row] [id],[data-row] [for],[data-row] [aria-describedby]").forEach(function (el) {
+      var numbers = path(el);
+      ["name", "id", "for", "aria-describedby"].forEach(function (attr) {
+        var value = el.getAttribute(attr);
+        if (value && !(attr === "name" && el.tagName === "BUTTON")) {
+          el.setAttribute(attr, withNumbers(value, numbers));
+        }
       });
-    }
-    var variants = form.querySelector("[data-rows=variants]");
-    if (variants) {
-      rowsIn(variants, "variant").forEach(function (variant, i) {
-        rename(variant, /^variants-\d+/, "variants-" + i);
-        revalue(variant, /^((?:remove|up|down)_variant)-\d+/, "$1-" + i);
-        number(variant, i);
-      });
-    }
+    });
+    form.querySelectorAll("button[name=action]").forEach(function (b) {
+      var m = ROW.exec(b.value);
+      if (!m) return;
+      var numbers = path(b);
+      b.value = m[1] + "_" + m[2] + numbers.map(function (n) { return "-" + n; }).join("");
+    });
+    form.querySelectorAll("[data-row]").forEach(function (row) {
+      var labels = row.querySelectorAll("[data-n]");
+      for (var i = 0; i < labels.length; i++) {
+        if (labels[i].closest("[data-row]") === row) {
+          labels[i].textContent = String(indexOf(row) + 1);
+          break;
+        }
+      }
+    });
   }
 
   function fresh(form, kind) {
     var t = form.querySelector("template[data-template=" + kind + "]");
+    if (!t) return null;
     var row = t.content.firstElementChild.cloneNode(true);
     row.querySelectorAll(".error").forEach(function (e) { e.remove(); });
     return row;
   }
 
+  // The field the server focuses too (curation/form_rows.py): one marked data-first, else
+  // the row's first field.
   function focusIn(row) {
-    var field = row && row.querySelector("input:not([type=hidden]),textarea,select");
+    var field = row && (row.querySelector("[data-first]") ||
+                        row.querySelector("input:not([type=hidden]),textarea,select"));
     if (field) field.focus();
+  }
+
+  function addButton(box, kind) {
+    var buttons = box.parentNode.querySelectorAll("button[name=action]");
+    for (var i = 0; i < buttons.length; i++) {
+      var m = ROW.exec(buttons[i].value);
+      if (m && m[1] === "add" && m[2] === kind) return buttons[i];
+    }
+    return null;
   }
 
   function onRowButton(form, button) {
@@ -78,10 +99,10 @@
     if (!m) return false;
     var verb = m[1], kind = m[2], row, box, list, i;
     if (verb === "add") {
-      box = kind === "example"
-        ? button.closest("[data-row=sense]").querySelector("[data-rows=examples]")
-        : form.querySelector("[data-rows=" + kind + "s]");
-      row = fresh(form, kind);
+      var scope = button.closest("[data-row]") || form;
+      box = scope.querySelector("[data-rows=" + kind + "s]");
+      row = box && fresh(form, kind);
+      if (!row) return false;
       box.appendChild(row);
       renumber(form);
       focusIn(row);
@@ -93,7 +114,7 @@
     i = list.indexOf(row);
     if (verb === "remove") {
       var next = list[i + 1] || list[i - 1];
-      var after = row.parentNode.parentNode.querySelector("button[value^=add_" + kind + "]");
+      var after = addButton(row.parentNode, kind);
       row.remove();
       renumber(form);
       if (next) focusIn(next); else if (after) after.focus();

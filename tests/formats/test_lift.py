@@ -190,9 +190,20 @@ def test_flex_file_is_read_into_the_model_fields():
     assert zatok.pronunciation == "zaˈtok"
     assert zatok.note == "Ghi chú chung về từ này."
     assert zatok.variants == [("zatôk", "dialect", "Ba Tơ"), ("zatoq", "spelling", None)]
-    first, second = zatok.senses
+    first, subsense, second = zatok.senses
     assert (first.gloss_vi, first.gloss_en, first.semantic_field) == (
         "nhà; căn nhà", "house", "6.5.1.1 House")
+    # What a dictionary user sees is modelled: notes by type, relations (pointing at the
+    # entry they name), pictures, subsenses, other languages' example translations.
+    assert zatok.notes == [{"type": "bibliography", "lang": "en",
+                            "text": "Field notes 2024, p. 12"}]
+    assert zatok.relations == [{"type": "synonym", "ref": f"bonxa_{G2}",
+                                "target": f"nhomthu:{G2}"}]
+    assert first.notes == [{"type": "anthropology", "lang": "en", "text": "Built on stilts."}]
+    assert first.pictures == [{"href": "Pictures/zatok.jpg", "caption": "một ngôi nhà"}]
+    assert first.example_translations == [[{"lang": "en", "text": "My house is far."}],
+                                          [{"lang": "en", "text": "A beautiful house."}]]
+    assert (subsense.level, subsense.gloss_vi, first.level, second.level) == (1, "nhà sàn", 0, 0)
     assert first.definition == "chỗ ở của một gia đình, dựng bằng bơ̆nxa"
     assert first.examples == [("Zatok bimlu ʼmŏk.", "Nhà của tôi ở xa."),
                               ("Zatok kelop.", "Ngôi nhà đẹp.")]
@@ -212,8 +223,8 @@ def test_what_the_model_does_not_hold_is_kept_with_the_entry():
     kept = zatok.extra["lift"]
     for fragment in ('<form lang="hre-fonipa"><text>za.tok</text></form>',
                      '<trait name="morph-type" value="stem" />', "<citation>",
-                     '<note type="bibliography">', "house &amp; home", "<etymology ",
-                     f'<relation ref="bonxa_{G2}" type="synonym" />',
+                     '<?slot notes?><note type="bibliography">', "house &amp; home",
+                     "<etymology ", f'<?slot relations?><relation ref="bonxa_{G2}" type="synonym" />',
                      '<media href="AudioVisual/zatok.wav" />', 'type="cv-pattern"',
                      '<trait name="variant-type" value="Spelling Variant" />',
                      '<form lang="en"><text>A general note.</text></form>', f'guid="{G1}"',
@@ -226,9 +237,11 @@ def test_what_the_model_does_not_hold_is_kept_with_the_entry():
                      'dựng bằng <span lang="hre">',
                      "a family's dwelling", 'source="Text 3"', "My house is far.",
                      '<note type="reference">', "6.5 Working with buildings", "<reversal ",
-                     '<illustration href="Pictures/zatok.jpg">', "<subsense ", "nhà sàn",
+                     '<?slot pictures?><illustration href="Pictures/zatok.jpg">',
+                     "<?slot subsenses?>",
                      '<annotation name="review" value="ok" when="2024-05-02" who="lg" />'):
         assert fragment in sense
+    assert "nhà sàn" not in sense and "nhà sàn" in zatok.senses[1].extra["lift"]
     assert '<?slot gloss_vi?><gloss lang="vi"><text>nhà</text></gloss>' in sense
     assert '<grammatical-info value="Classifier-Numeral" />' in bonxa.senses[0].extra["lift"]
 
@@ -500,7 +513,8 @@ def test_edits_made_in_the_dictionary_reach_the_export(app, data_dir, monkeypatc
         first.gloss_vi = "nhà ở"
         first.definition = "chỗ ở"
         first.examples = [Example(position=0, text="Zatok kelop lắm.",
-                                  translation_vi="Ngôi nhà rất đẹp."),
+                                  translation_vi="Ngôi nhà rất đẹp.",
+                                  translations=[{"lang": "en", "text": "My house is far."}]),
                           Example(position=1, text="Bimlu zatok.", translation_vi="Đi về nhà.")]
         zatok.variants = [zatok.variants[1],
                           Variant(form="zatôk", kind="spelling", label="Sơn Hà")]
@@ -514,11 +528,13 @@ def test_edits_made_in_the_dictionary_reach_the_export(app, data_dir, monkeypatc
     assert (sense.gloss_vi, sense.gloss_en, sense.definition) == ("nhà ở", "house", "chỗ ở")
     assert sense.examples == [("Zatok kelop lắm.", "Ngôi nhà rất đẹp."),
                               ("Bimlu zatok.", "Đi về nhà.")]
+    assert sense.example_translations == [[{"lang": "en", "text": "My house is far."}], []]
     kept = sense.extra["lift"]
-    # The edited example took the place of the first one: its English translation and note
-    # (not in the model) stay with it; the definition's English form stays too.
+    # The edited example took the place of the first one: its note (not in the model)
+    # stays with it; the definition's English form stays too. The second example lost its
+    # English translation with the edit (the new example has none).
     assert "My house is far." in kept and '<note type="reference">' in kept
-    assert "A beautiful house." in kept and "a family's dwelling" in kept
+    assert "A beautiful house." not in kept and "a family's dwelling" in kept
     assert "maison" in kept and "căn nhà" not in kept and "<span" not in kept
     assert zatok.variants == [("zatoq", "spelling", None), ("zatôk", "spelling", "Sơn Hà")]
     assert "Ba Tơ" not in zatok.extra["lift"] and "Spelling Variant" in zatok.extra["lift"]
@@ -526,6 +542,54 @@ def test_edits_made_in_the_dictionary_reach_the_export(app, data_dir, monkeypatc
     assert zatok.note == "A general note." and "Ghi chú chung" not in zatok.extra["lift"]
     assert (mok.part_of_speech, [s.extra["lift"].count("grammatical-info") for s in mok.senses]) \
         == ("adverb", [1, 1])
+
+
+def test_edits_of_notes_relations_subsenses_and_forms_reach_the_export(
+        app, data_dir, monkeypatch, tmp_path):
+    """The fields modelled from FieldWorks files (notes by type, relations, subsense levels,
+    lexeme form, dialect labels, pictures, example translations) are written from the
+    model once edited; what was not edited stays as the file had it."""
+    import_lift(app, FLEX, data_dir, monkeypatch, tmp_path)
+    with app.app_context(), get_db().Session() as s:
+        zatok, bonxa, mok = _entries(s)
+        zatok.notes = zatok.notes + [{"type": "usage", "lang": "vi", "text": "Dùng hằng ngày."}]
+        zatok.relations = [{"type": "compare", "ref": mok.public_id, "target": None}]
+        first, subsense, second = zatok.senses
+        second.level = 1  # "mái nhà" becomes a subsense of the first sense, after "nhà sàn"
+        first.pictures = []
+        first.examples[1].translations = [{"lang": "fr", "text": "Une belle maison."}]
+        bonxa.lexeme_form, bonxa.dialects = "nxa", "Sơn Hà; Ba Tơ"
+        mok.senses[0].dialects = "Minh Long"
+        s.commit()
+        ids = {"mok": mok.public_id}
+    data = export(app)
+    check_structure(data)
+    zatok, bonxa, mok = parse(data)
+    assert zatok.notes == [
+        {"type": "bibliography", "lang": "en", "text": "Field notes 2024, p. 12"},
+        {"type": "usage", "lang": "vi", "text": "Dùng hằng ngày."}]
+    assert '<note type="bibliography">' in zatok.extra["lift"]  # kept as the file had it
+    assert zatok.relations == [{"type": "compare", "ref": ids["mok"],
+                                "target": f"nhomthu:{G3}"}]  # the public id, found in the file
+    assert [(x.level, x.gloss_vi) for x in zatok.senses] == [
+        (0, "nhà; căn nhà"), (1, "nhà sàn"), (1, "mái nhà")]
+    root = check_structure(data)
+    assert len(root.findall("entry/sense")) == 1 + 1 + 2 and \
+        len(root.findall("entry/sense/subsense")) == 2
+    assert zatok.senses[0].pictures == [] and "zatok.jpg" not in data.decode()
+    assert zatok.senses[0].example_translations == [
+        [{"lang": "en", "text": "My house is far."}],
+        [{"lang": "fr", "text": "Une belle maison."}]]  # it took the English one's place
+    assert "A beautiful house." not in data.decode()
+    assert (bonxa.headword, bonxa.lexeme_form, bonxa.dialects) == ("bơ̆nxa", "nxa",
+                                                                  "Sơn Hà; Ba Tơ")
+    assert mok.senses[0].dialects == "Minh Long"
+    # The export imported again (its kept XML now says what was edited) exports the same
+    # file, and a second time changes nothing.
+    import_lift(app, data, data_dir, monkeypatch, tmp_path)
+    assert export(app).decode().splitlines() == data.decode().splitlines()
+    again = import_lift(app, data, data_dir, monkeypatch, tmp_path)
+    assert (again.unchanged, again.updated, again.created) == (3, 0, 0)
 
 
 def test_bundled_starter_data_exports_and_parses_back(bundled_copy):
@@ -547,3 +611,11 @@ def test_bundled_starter_data_exports_and_parses_back(bundled_copy):
         for column, value in want["extra"].items():  # starter columns kept as <field>s
             if value:
                 assert f'<field type="{column}">' in got["extra"]["lift"], (public_id, column)
+
+
+def test_the_report_counts_the_modelled_fieldworks_fields(app, data_dir, monkeypatch, tmp_path):
+    report = import_lift(app, FLEX, data_dir, monkeypatch, tmp_path)
+    fields = dict(report.fields)
+    assert (fields["subsense"], fields["notes"], fields["relations"], fields["pictures"],
+            fields["example_translations"]) == (1, 1, 1, 1, 1)
+    assert "lexeme_form" not in fields and "dialects" not in fields  # FLEX has none

@@ -87,3 +87,38 @@ def test_a_draft_import_of_a_published_backup_makes_drafts(source_app, empty_app
     with empty_app.app_context(), get_db().Session() as s:
         import_lexicon(s, None, "cua", data=first, file_name="backup.lift")
     assert {status for _, status, *_ in snapshot(empty_app, "cua").values()} == {"draft"}
+
+
+def test_revisions_people_made_travel_with_the_backup(source_app, empty_app):
+    """Who changed an entry, when and how comes back from the backup (the import's own
+    revisions are bookkeeping and stay out of the file); exported again it is the same
+    file, and reverting the restoring import takes them away with the entries."""
+    from dictionary.curation.import_batches import revert_batch
+    from dictionary.models import Revision
+
+    with source_app.app_context(), get_db().Session() as s:
+        editor = create_user(s, "linh@example.test", "correct horse battery", "reviewer")
+        entry = s.scalars(select(Entry).where(Entry.headword == "zatok")).first()
+        workflow.publish(s, editor, entry, comment="checked with the speakers")
+        s.commit()
+        public_id = entry.public_id
+        made = s.scalar(select(Revision.created_at).where(
+            Revision.entry_public_id == public_id, Revision.author == "linh@example.test"))
+    first = lift_of(source_app, "hre")
+    assert first.count(b'name="tudien-revision"') == 1  # imports' own revisions stay out
+    assert b'who="linh@example.test"' in first
+    with empty_app.app_context(), get_db().Session() as s:
+        report = import_lexicon(s, None, "hre", data=first, file_name="backup.lift",
+                                status="published")
+    with empty_app.app_context(), get_db().Session() as s:
+        history = s.scalars(select(Revision).where(Revision.entry_public_id == public_id)
+                            .order_by(Revision.id)).all()
+        assert [(r.author, r.summary) for r in history] == [
+            ("import:backup.lift", "created"), ("linh@example.test", "published")]
+        assert history[1].created_at == made.replace(microsecond=0)
+        assert history[1].comment == "restored from backup.lift"
+    assert lift_of(empty_app, "hre") == first
+    with empty_app.app_context(), get_db().Session() as s:
+        revert_batch(s, report.batch_id)
+    with empty_app.app_context(), get_db().Session() as s:
+        assert s.scalar(select(Entry.status).where(Entry.public_id == public_id)) == "deleted"

@@ -1,6 +1,7 @@
-"""Nothing a FieldWorks file holds is invisible (issue 14 §3): what the model does not hold
-is read out of the kept LIFT data and shown on the entry page ("Other FieldWorks fields")
-and in the API, a relation to another imported entry as a link. The LIFT file is
+"""Nothing a FieldWorks file holds is invisible (issue 14 §3): what the model holds (notes
+by type, relations as links, pictures, subsenses, translations) is shown as such, and what it
+does not hold is read out of the kept LIFT data and shown on the entry page ("Other
+FieldWorks fields") and in the API. The LIFT file is
 ``test_lift.FLEX`` (synthetic tokens)."""
 from __future__ import annotations
 
@@ -23,16 +24,19 @@ def test_other_fields_are_shown_on_the_page_and_in_the_api(app, data_dir, tmp_pa
     client.set_cookie("ui_lang", "en")
     page = client.get(f"/entry/{ids['zatok']}").get_data(as_text=True)
     assert "Other FieldWorks fields" in page
-    for shown in ("Field notes 2024, p. 12", "literal-meaning", "house &amp; home",
-                  "*zatook – house", "Built on stilts.", "Pictures/zatok.jpg", "nhà sàn",
-                  "My house is far.", "maison"):
+    # Modelled: notes by type, the picture, the subsense, other languages' translations.
+    for shown in ("Field notes 2024, p. 12", "Bibliography", "Built on stilts.", "Anthropology",
+                  "Pictures/zatok.jpg", "một ngôi nhà", "nhà sàn", "My house is far."):
+        assert shown in page, shown
+    # Kept from the file and shown as it is: what the model does not hold.
+    for shown in ("literal-meaning", "house &amp; home", "*zatook – house", "maison"):
         assert shown in page, shown
     # The synonym relation points to bơ̆nxa, imported from the same file: a link.
-    assert f'<a href="/entry/{ids["bơ̆nxa"]}">{ids["bơ̆nxa"]}</a>' in page
+    assert f'<a href="/entry/{ids["bơ̆nxa"]}" lang="hre">bơ̆nxa</a>' in page
     data = client.get(f"/api/v1/entries/{ids['zatok']}").get_json()
-    relation = next(f for f in data["other_fields"] if f["kind"] == "relation")
-    assert (relation["label"], relation["entry"], relation["sense"]) == (
-        "synonym", ids["bơ̆nxa"], None)
+    relation = data["relations"][0]
+    assert (relation["type"], relation["entry"]) == ("synonym", ids["bơ̆nxa"])
+    assert not any(f["kind"] == "relation" for f in data["other_fields"])  # modelled now
     assert {"sense": 1, "kind": "gloss", "label": "fr", "value": "maison",
             "entry": None} in data["other_fields"]
 

@@ -21,6 +21,7 @@ from search_index import normalize
 
 from ...auth import role_required
 from ...db import session
+from ...entry_display import entry_fields, find_links
 from ...indexing import index_service
 from ...models import (
     CONTRIBUTOR,
@@ -50,8 +51,9 @@ from ..forms import (
     form_data,
     form_version,
     make_form,
-    row_action,
 )
+from ..form_fields import link_problems, linked_headwords
+from ..form_rows import row_action
 
 PER_PAGE = 50
 
@@ -165,12 +167,24 @@ def entry_list():
 # ---- create and edit --------------------------------------------------------------------------
 def _render_form(form, language: Language, entry: Entry | None, *, focus: str | None = None,
                  notices=None, status: int = 200):
-    blank = make_form(pos_choices(), source_choices(), {
-        "senses": [{"examples": []}, {"examples": [{}]}], "variants": [{}]})
+    blank = _blank_rows()
     return render_template(
         "admin/entry_form.html", form=form, language=language, entry=entry, blank=blank,
         letters=_letters(language), focus=focus, notices=notices,
-        fields=_semantic_fields()), status
+        fields=_semantic_fields(), linked=_linked(entry)), status
+
+
+def _blank_rows():
+    """A form with one blank row of each kind, for the page script's row templates."""
+    return make_form(pos_choices(), source_choices(), {
+        "notes": [{}], "relations": [{}], "variants": [{}],
+        "senses": [{"examples": []},
+                   {"examples": [{}, {"translations": [{}]}], "notes": [{}], "relations": [{}]}]})
+
+
+def _linked(entry: Entry | None) -> dict:
+    """The entries the stored links lead to, by public id (drafts too: curators look)."""
+    return linked_headwords(find_links(session(), entry, public_only=False)) if entry else {}
 
 
 def _letters(language: Language) -> list[str]:
@@ -190,7 +204,8 @@ def _form_step(form, language: Language, entry: Entry | None):
         focus = row_action(data, action)
         return _render_form(make_form(pos_choices(), source_choices(), data), language, entry,
                             focus=focus)
-    if not form.validate():
+    valid = form.validate()
+    if not link_problems(session(), form, language, entry) or not valid:
         return _render_form(form, language, entry, status=400)
     if action == "check":
         state = workflow.complete(entry, form_content(form), curated_license())
@@ -238,7 +253,8 @@ def entry_edit(public_id: str):
         flash(_("A deleted entry cannot be edited; restore it first."))
         return redirect(url_for("admin.entry_view", public_id=public_id))
     if request.method == "GET":
-        return _render_form(make_form(pos_choices(), source_choices(), entry_data(entry)),
+        links = find_links(s, entry, public_only=False)
+        return _render_form(make_form(pos_choices(), source_choices(), entry_data(entry, links)),
                             entry.language, entry)
     form = make_form(pos_choices(), source_choices())
     page = _form_step(form, entry.language, entry)
@@ -265,14 +281,19 @@ def _conflict(public_id: str, form):
     form.version.raw_data = [form.version.data]
     mine = workflow.complete(entry, form_content(form))
     changes = history.diff(entry_state(entry), mine)
-    blank = make_form(pos_choices(), source_choices(), {
-        "senses": [{"examples": []}, {"examples": [{}]}], "variants": [{}]})
     return render_template("admin/conflict.html", entry=entry, form=form, changes=changes,
-                           language=entry.language, blank=blank, letters=_letters(entry.language),
-                           focus=None, notices=None, fields=_semantic_fields()), 409
+                           language=entry.language, blank=_blank_rows(),
+                           letters=_letters(entry.language), focus=None, notices=None,
+                           fields=_semantic_fields(), shown=_shown(entry),
+                           linked=_linked(entry)), 409
 
 
 # ---- one entry and its history ------------------------------------------------------------------
+def _shown(entry: Entry) -> dict:
+    """Notes, links (resolved for curators: drafts too), numbered senses (``entry_display``)."""
+    return entry_fields(entry, find_links(session(), entry, public_only=False))
+
+
 def render_entry(entry: Entry, *, reject_form=None, status: int = 200):
     s = session()
     actions = workflow.allowed_actions(s, user(), entry)
@@ -282,6 +303,7 @@ def render_entry(entry: Entry, *, reject_form=None, status: int = 200):
     version = {"version": str(entry.version)}
     return render_template(
         "admin/entry_view.html", e=entry, actions=actions, revisions=revisions, notices=notices,
+        shown=_shown(entry),
         action_form=EntryActionForm(formdata=None, data=version),
         reject_form=reject_form or RejectForm(formdata=None, data=version)), status
 

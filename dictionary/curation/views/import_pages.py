@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from ..import_report import problem_kinds
 from ..importer import ImportFailed
 from ..uploads import Upload, load_upload, max_age
+from .import_markers import marker_context
 
 ROWS_SHOWN = 1000
 
@@ -24,6 +25,10 @@ FIELD_LABELS = {
     "definition": _l("definition"), "semantic_field": _l("semantic field"),
     "concept_id": _l("concept id"), "example": _l("examples"), "variant": _l("variants"),
     "note": _l("note"), "source": _l("source"), "extra": _l("other source fields (kept as is)"),
+    "lexeme_form": _l("lexeme form"), "dialects": _l("dialect labels"),
+    "subsense": _l("subsenses"), "notes": _l("notes by type"),
+    "relations": _l("links to other entries"), "pictures": _l("pictures"),
+    "example_translations": _l("example translations in other languages"),
 }
 
 
@@ -51,13 +56,14 @@ def failed(exc: ImportFailed, file_name: str, upload: Upload | None = None):
                            hidden=max(0, len(exc.errors) - ROWS_SHOWN), rejected=len(lines),
                            file_name=file_name, upload=upload, ws_roles=WS_ROLE_LABELS,
                            writing_systems=exc.writing_systems, skippable=exc.skippable,
-                           valid=exc.valid, form=UploadActionForm()), 422
+                           valid=exc.valid, form=UploadActionForm(),
+                           **marker_context(exc.markers, exc.encoding)), 422
 
 
 def may_read_again(exc: ImportFailed) -> bool:
-    """Whether the file could pass read another way: a LIFT file's writing systems mapped
-    differently, or its invalid entries skipped."""
-    return bool(exc.writing_systems or exc.skippable)
+    """Whether the file could pass read another way: a LIFT file's writing systems or a
+    Toolbox file's markers mapped differently, or its invalid entries skipped."""
+    return bool(exc.writing_systems or exc.skippable or exc.markers)
 
 
 def conflict_page(upload: Upload, problems, hidden: int = 0, code: int = 409):
@@ -74,7 +80,8 @@ def report_page(upload: Upload, summary: dict):
         hidden_rows=summary["hidden_rows"], form=UploadActionForm(),
         action_label=lambda a: ACTION_LABELS.get(a, a), field_labels=FIELD_LABELS,
         ws_roles=WS_ROLE_LABELS, writing_systems=summary.get("writing_systems") or [],
-        keep_hours=f"{max_age() / 3600:g}")
+        keep_hours=f"{max_age() / 3600:g}",
+        **marker_context(summary.get("markers"), summary.get("encoding")))
 
 
 def owned_upload(token: str):

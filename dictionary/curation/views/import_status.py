@@ -34,6 +34,7 @@ from ..import_jobs import (
     worker,
 )
 from ..uploads import load_upload
+from .import_markers import marker_context
 from .import_pages import WS_ROLE_LABELS, UploadActionForm, conflict_page, refused, report_page
 
 REFRESH_SECONDS = 2
@@ -118,7 +119,8 @@ def import_status(job_id: int):
                                file_name=job.file_name, upload=upload,
                                writing_systems=error.get("writing_systems") or [],
                                skippable=error.get("skippable", 0), valid=error.get("valid", 0),
-                               ws_roles=WS_ROLE_LABELS, form=UploadActionForm())
+                               ws_roles=WS_ROLE_LABELS, form=UploadActionForm(),
+                               **marker_context(error.get("markers"), error.get("encoding")))
     if job.state == FAILED and error.get("kind") == CONFLICT:
         upload = load_upload(job.upload_token)
         if upload is not None:

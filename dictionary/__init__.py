@@ -41,6 +41,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     indexing.init_app(app, database)
     zero_results.init_app(app)
     responses.init_app(app)
+    from . import rate_limit
+
+    rate_limit.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
     cli.init_app(app)

@@ -12,9 +12,9 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from . import search
-from .db import session
+from .db import session, waited_too_long
 from .indexing import index_service
-from .models import PUBLISHED, Entry, IndexQueue, Language
+from .models import PUBLISHED, Entry, Language
 from .openapi import spec
 from .public.entries import PHONETIC_LABEL, entry_json, other_fields_of, related_by_concept
 from .web import error_page
@@ -64,6 +64,7 @@ def api_search():
     found = search.lookup(q, lang, limit)
     if found.index_missing:
         abort(503, "the search index has not been built yet")
+    entry_url = search.entry_url_maker(external=True)
     return jsonify(
         query=found.query,
         lang=lang,
@@ -78,7 +79,7 @@ def api_search():
                 "form_kind": f.entry.form_kind,
                 "senses": [{"vi": s.gloss_vi, "en": s.gloss_en} for s in f.entry.senses],
                 "match": {"tier": f.hit.tier, "side": f.hit.side, "typed_as": f.hit.typed_as},
-                "url": url_for("dictionary.entry", public_id=f.entry.public_id, _external=True),
+                "url": entry_url(f.entry.public_id),
             }
             for f in found.results
         ],
@@ -124,17 +125,25 @@ def api_openapi():
 def healthz():
     s = session()
     entries = s.scalar(select(func.count(Entry.id)).where(Entry.status == PUBLISHED)) or 0
-    queued = s.scalar(select(func.count(IndexQueue.id))) or 0
+    queued = index_service().pending()
     index = index_service().index
     try:
         indexed = index.doc_count() if index.exists() else None
     except Exception:  # a broken index is reported, not raised: this is the health probe
         indexed = None
     fresh = indexed == entries and queued == 0
-    body = {"status": "ok" if fresh else "degraded", "entries": entries,
-            "index": {"documents": indexed, "queued": queued,
-                      "state": "fresh" if fresh else ("missing" if indexed is None else "stale")}}
-    return jsonify(body), 200 if indexed is not None else 503
+    # 503 until this process can search at full speed, so that a load balancer (or the
+    # deployment's check) sends nothing to a process still loading its lookup tables.
+    ready = index_service().ready.is_set()
+    state = ("missing" if indexed is None else "warming" if not ready
+             else "fresh" if fresh else "stale")
+    body = {"status": "ok" if fresh and ready else "degraded", "entries": entries,
+            "index": {"documents": indexed, "queued": queued, "state": state}}
+    if state in ("missing", "warming"):
+        body["reason"] = ("the search index has not been built yet" if state == "missing" else
+                          "this process is still loading its search tables")
+        return jsonify(body), 503
+    return jsonify(body), 200
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -149,10 +158,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _database_busy(exc: OperationalError):
         """SQLite lets one connection write at a time, and a large import holds the write
-        lock for as long as its one transaction lasts. A save that waited ``busy_timeout``
-        for it is refused with 503 and a message (its transaction was rolled back, so
-        nothing changed), not a 500. Any other database failure stays a 500."""
-        if "database is locked" not in str(exc.orig):
+        lock for as long as its one transaction lasts (on PostgreSQL, the locks of the rows
+        it writes). A save that waited ``busy_timeout`` for it is refused with 503 and a
+        message (its transaction was rolled back, so nothing changed), not a 500. Any other
+        database failure stays a 500."""
+        if not waited_too_long(exc):
             raise exc
         session().rollback()
         busy = ServiceUnavailable(_("The dictionary is busy writing a large import. Nothing "

@@ -27,6 +27,13 @@ def defaults(app: Flask) -> dict:
         "INDEX_WARM_UP": True,
         # Apply the index queue left by a crashed process, in the same thread, at start.
         "INDEX_DRAIN_AT_START": True,
+        # Seconds between a serving process's looks for outbox rows that another process or
+        # machine committed (its edits reach this process's searches within about this
+        # long plus a quarter second). 0: no follower thread (edits made here still apply).
+        "INDEX_FOLLOW_SECONDS": 0.5,
+        # An index (a machine) that has not reported for this many days no longer holds
+        # outbox rows back; if it comes back it rebuilds.
+        "INDEX_NODE_STALE_DAYS": 7,
         "BABEL_DEFAULT_LOCALE": "vi",
         "LANGUAGES": ["vi", "en"],
         # Host names this server answers to (a port is ignored; ".example.vn" matches the
@@ -53,6 +60,16 @@ def defaults(app: Flask) -> dict:
         "LOGIN_BASE_DELAY_SECONDS": 2,
         "LOGIN_MAX_DELAY_SECONDS": 15 * 60,
         "LOGIN_WINDOW_SECONDS": 15 * 60,
+        # Search rate limit (dictionary.rate_limit), per client address (an IPv6 /64), per
+        # process: a bucket of BURST searches refilled at PER_MINUTE; 0 turns it off. Sized
+        # for a class of 40 behind one NAT address typing with search-as-you-type (200 ms
+        # debounce). nginx's limit_req (deploy/) uses the same numbers across all workers.
+        "SEARCH_RATE_PER_MINUTE": 1200,
+        "SEARCH_RATE_BURST": 300,
+        # Buckets kept at most (least recently used dropped): bounds memory under a flood.
+        "SEARCH_RATE_MAX_CLIENTS": 10_000,
+        # Addresses or networks never limited: the machine itself (monitoring, benchmarks).
+        "SEARCH_RATE_EXEMPT": ["127.0.0.1", "::1"],
         # Security events (logins, account changes) also go to this file when set (relative
         # to the instance folder); they always go to the app's log (standard error).
         "SECURITY_LOG": "",
@@ -67,12 +84,19 @@ def defaults(app: Flask) -> dict:
         "ZERO_RESULTS_FLUSH_SIZE": 50,
         "ZERO_RESULTS_FLUSH_SECONDS": 30.0,
         "ZERO_RESULTS_MAX_NEW_PER_DAY": 500,
+        # Result rows (headword, language, glosses) kept per process by ``search`` so a
+        # search reads no database; emptied whenever the index changes. About 1 KB each.
+        "SEARCH_CACHE_ENTRIES": 10_000,
         # Licence of entries curators write without a published source; empty until the
         # project chooses one (no legal statement is invented here).
         "CURATED_LICENSE": "",
         # Audio (``dictionary.audio``): run the worker's jobs right after the request that
         # made them (tests, a laptop) instead of leaving them to `flask audio work`.
         "AUDIO_SYNC": False,
+        # Behind nginx: the URL prefix of its internal location for instance/media/ (the
+        # deploy/ site: "/_media/"). Public clips are then checked here and sent by nginx
+        # (X-Accel-Redirect); empty: the app sends the files itself.
+        "MEDIA_ACCEL_REDIRECT": "",
         # Engines for Vietnamese speech, tried in order (never for Hrê or Co).
         "TTS_ENGINES": ["gtts", "espeak-ng"],
         # An archive of recordings imported with a lexicon (``audio.archive``): files in it,

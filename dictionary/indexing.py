@@ -2,32 +2,38 @@
 
 1. ``before_flush``: derived fields are computed (``derive``), new entries get a public id,
    and the public id of every entry touched (directly or through a sense, example or
-   variant) is written to ``index_queue`` — in the same transaction as the change.
+   variant) is collected; ``before_commit`` writes them to ``index_queue`` in the same
+   transaction as the change, in commit order (``outbox``).
 2. ``after_commit``: the queue is applied to the index under the index writer lock (for a
    bulk import, when the import returns: ``applies_queue_on_return``). A
    rolled-back transaction takes its queue rows with it, so its edits never reach search; a
    process killed after commit leaves its queue rows, and every process applies whatever
    is queued when it starts (``start_up``), so they never wait for the next curator's edit.
+   Each index applies the rows after the last id it holds, so several machines, each with
+   its own index, follow one database; a follower thread in every serving process
+   (``follow``) applies what other machines committed within ``INDEX_FOLLOW_SECONDS``.
 3. ``rebuild`` builds a fresh index from the database and swaps it in; ``update`` repairs
    drift by comparing (id, updated-at); ``check`` reports drift without changing anything.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
+import os
 import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
-from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from search_index import IndexBusy, IndexMissing, SearchIndex, make_document, make_documents
 from search_index.rules import Rules
 
-from . import derive
+from . import derive, outbox
 from .db import Database
 from .entry_rows import Row, load_tree, shape
 from .models import (
@@ -43,6 +49,7 @@ from .models import (
 )
 
 log = logging.getLogger(__name__)
+_follower_lock = threading.Lock()
 QUEUE_CHUNK = 5000  # queued entries loaded, made into documents and written at a time
 # Columns a search document never reads, left out when the queue loads entries
 # (``load_rows``): the source's own data kept as it came (FieldWorks XML, most of a row).
@@ -59,6 +66,12 @@ class IndexService:
     database: Database
     timeout: float
     started: threading.Thread | None = None  # the start-up work (``start_up``), if any
+    #: Set once this process's search tables are loaded (``start_up``); /healthz 503 until.
+    ready: threading.Event = field(default_factory=threading.Event)
+    follow_seconds: float = 0.0  # how often a serving process looks for others' commits
+    stale_after: dt.timedelta = dt.timedelta(days=7)  # a node silent longer holds no rows
+    follower_pid: int | None = None  # the process whose follower thread runs (``follow``)
+    follower: threading.Thread | None = None
 
     # ---- documents ------------------------------------------------------------------------
     def documents(self, entries: list[Entry]) -> list[dict]:
@@ -66,51 +79,92 @@ class IndexService:
 
     # ---- the queue ------------------------------------------------------------------------
     def process_queue(self, timeout: float | None = None) -> int:
-        """Apply queued changes; return how many entries were written. Leaves the queue to
-        whoever holds the writer lock if it stays busy past ``timeout``."""
+        """Apply the outbox rows after the last one this index holds; return how many
+        entries were written. Leaves the queue to whoever holds the writer lock if it stays
+        busy past ``timeout``."""
         done = 0
         try:
             with self.index.write_lock(self.timeout if timeout is None else timeout):
+                applied = self.index.applied()
+                with self.database.Session() as s:
+                    if applied < outbox.pruned_through(s) or \
+                            self.index.epoch() != outbox.epoch(s):
+                        log.warning("index behind the outbox or restored: rebuilding")
+                        return self._rebuild_locked(None)
                 while True:
                     with self.database.Session() as s:
                         rows = s.execute(select(IndexQueue.id, IndexQueue.entry_public_id)
+                                         .where(IndexQueue.id > applied)
                                          .order_by(IndexQueue.id).limit(QUEUE_CHUNK)).all()
                         if not rows:
-                            return done
+                            break
                         ids = {pid for _, pid in rows}
                         entries = load_rows(s, Entry.public_id.in_(ids))
                         self.index.write(self.documents(entries),
                                          ids - {e.public_id for e in entries})
-                        s.execute(delete(IndexQueue).where(IndexQueue.id <= rows[-1][0]))
-                        s.commit()
-                        done += len(ids)
+                    applied = rows[-1][0]
+                    self.index.mark_applied(applied)
+                    done += len(ids)
+                if done:
+                    self.report(applied)
         except IndexBusy:
             log.info("index writer busy; %d queued changes left for the lock holder", done)
         except IndexMissing:
             log.info("no search index yet; queued changes wait for `search rebuild`")
         return done
 
+    def report(self, applied: int) -> None:
+        """Tell the other indexes how far this one is, and delete what all of them hold."""
+        with self.database.Session() as s, s.begin():
+            outbox.report(s, self.index.node(), applied, self.stale_after)
+
+    def pending(self) -> int:  # outbox rows this index has still to apply
+        with self.database.Session() as s:
+            return outbox.pending(s, self.index.applied())
+
+    def follow(self) -> None:
+        """Start this process's follower thread unless it runs (called on each request: a
+        process forked from the one that built the app starts its own, the parent of a
+        preforking server never does)."""
+        if self.follow_seconds <= 0 or self.follower_pid == os.getpid():
+            return
+        with _follower_lock:
+            if self.follower_pid != os.getpid():
+                self.follower_pid = os.getpid()
+                self.follower = threading.Thread(target=outbox.follow, args=(self,),
+                                                 name="index-follower", daemon=True)
+                self.follower.start()
+
+    def stop_following(self) -> None:
+        """End this process's follower thread and wait for it (its next look)."""
+        self.follower_pid, follower, self.follower = None, self.follower, None
+        if follower is not None and follower.ident != threading.get_ident():
+            follower.join(self.follow_seconds + self.timeout)
+
     # ---- whole-index maintenance -----------------------------------------------------------
     def rebuild(self, progress: Callable[[Iterable[Entry]], Iterable[Entry]] | None = None) -> int:
         """Build a new index generation from the database and swap it in. ``progress`` may
         wrap the entries (the CLI passes a progress bar)."""
         with self.index.write_lock(max(self.timeout, 60.0)):
-            with self.database.Session() as s:
-                last = s.scalar(select(func.max(IndexQueue.id))) or 0
-                entries = _load(s, None)
-                wrapped = progress(entries) if progress else entries
-                docs = [entry_doc(e) for e in wrapped]
-                count = self.index.build(make_documents(docs, self.rules))
-                # Changes committed during the build keep their (higher) queue ids.
-                s.execute(delete(IndexQueue).where(IndexQueue.id <= last))
-                s.commit()
+            return self._rebuild_locked(progress)
+
+    def _rebuild_locked(self, progress) -> int:
+        with self.database.Session() as s:
+            epoch = outbox.epoch(s) or outbox.new_epoch(s)
+            s.commit()  # then ``last`` before the entries: later commits have higher ids
+            last = outbox.last_id(s)
+            entries = _load(s, None)
+            wrapped = progress(entries) if progress else entries
+            docs = [entry_doc(e) for e in wrapped]
+        count = self.index.build(make_documents(docs, self.rules), applied=last, epoch=epoch)
+        self.report(last)
         return count
 
     def compare(self) -> Drift:
         with self.database.Session() as s:
             db = {pid: stamp(t) for pid, t in s.execute(
                 select(Entry.public_id, Entry.updated_at).where(Entry.status == PUBLISHED))}
-            queued = s.scalar(select(func.count(IndexQueue.id))) or 0
+            queued = outbox.pending(s, self.index.applied())
         ix = self.index.stored_versions() if self.index.exists() else {}
         return Drift(
             missing=sorted(set(db) - set(ix)),
@@ -125,11 +179,11 @@ class IndexService:
         with self.index.write_lock(max(self.timeout, 60.0)):
             drift = self.compare()
             with self.database.Session() as s:
-                last = s.scalar(select(func.max(IndexQueue.id))) or 0
+                last = outbox.last_id(s)
                 entries = _load(s, Entry.public_id.in_(drift.missing + drift.stale))
                 self.index.write(self.documents(entries), drift.extra)
-                s.execute(delete(IndexQueue).where(IndexQueue.id <= last))
-                s.commit()
+            self.index.mark_applied(last)
+            self.report(last)
         return drift
 
 
@@ -260,13 +314,10 @@ def _before_flush(session: Session, _ctx, _instances) -> None:
 
 
 def queue_entries(session: Session, public_ids: list[str]) -> None:
-    """The outbox rows of ``public_ids``: one executemany in the session's transaction (the
-    flush hook's, and the bulk import's, which writes rows without a flush); the queue is
-    applied after the commit."""
-    if public_ids:
-        session.connection().execute(insert(IndexQueue),
-                                     [{"entry_public_id": pid} for pid in public_ids])
-        session.info["index_dirty"] = True
+    """Queue ``public_ids`` for the search index (the flush hook's, and the bulk import's,
+    which writes rows without a flush): their outbox rows are written just before the commit
+    (``outbox.write_rows``) and applied after it."""
+    outbox.collect(session, public_ids)
 
 
 def language_rules(session: Session, code: str) -> Rules | None:
@@ -284,8 +335,6 @@ def _after_commit(session: Session) -> None:
             state.process_queue()
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop("index_dirty", None)
 
 
 def applies_queue_on_return(fn):
@@ -306,25 +355,31 @@ def applies_queue_on_return(fn):
 def init_app(app: Flask, database: Database) -> IndexService:
     rules = derive.rules_in(app.config["ORTHOGRAPHY_DIR"])
     state = IndexService(SearchIndex(app.config["INDEX_DIR"]), rules, database,
-                       float(app.config["INDEX_WRITE_TIMEOUT"]))
+                         float(app.config["INDEX_WRITE_TIMEOUT"]),
+                         follow_seconds=float(app.config["INDEX_FOLLOW_SECONDS"]),
+                         stale_after=dt.timedelta(days=float(app.config["INDEX_NODE_STALE_DAYS"])))
     database.Session.configure(info={"index_state": state})
     event.listen(database.Session, "before_flush", _before_flush)
+    event.listen(database.Session, "before_commit", outbox.write_rows)
     event.listen(database.Session, "after_commit", _after_commit)
-    event.listen(database.Session, "after_rollback", _after_rollback)
+    event.listen(database.Session, "after_rollback", outbox.forget)
+    app.before_request(state.follow)
     app.extensions["dictionary.index"] = state
     drain, warm = app.config["INDEX_DRAIN_AT_START"], app.config["INDEX_WARM_UP"]
     if (drain or warm) and state.index.exists():
         state.started = threading.Thread(target=start_up, args=(state, drain, warm),
                                          name="index-start-up", daemon=True)
         state.started.start()
+    if not (warm and state.started):
+        state.ready.set()  # nothing to load (a missing index is reported as such)
     return state
 
 
 def start_up(state: IndexService, drain: bool = True, warm: bool = True) -> None:
     """What a process does once, in the background, when it starts: apply the changes left
     queued by a process that died after its commit (or by a bulk write that could not take
-    the writer lock), then build the lookup tables and fuzzy maps before the first query
-    needs them (seconds on a large lexicon). With several processes, whichever holds the
+    the writer lock), then load (or build) the lookup tables and fuzzy maps before the first
+    query needs them (seconds on a large lexicon). With several processes, whichever holds the
     writer lock applies the queue; the others leave it to that one."""
     try:
         if drain:
@@ -337,6 +392,7 @@ def start_up(state: IndexService, drain: bool = True, warm: bool = True) -> None
         log.exception("could not start the search index")
     finally:
         state.index.close()  # this thread's searcher; the request threads open their own
+        state.ready.set()
 
 
 def index_service() -> IndexService:

@@ -299,13 +299,36 @@ class PublicIdCounter(Base):
 
 class IndexQueue(Base):
     """The outbox: entries whose search document must be rewritten, written in the same
-    transaction as the change and removed only once the index holds it."""
+    transaction as the change. Ids are given in commit order (``indexing``): every search
+    index (one per machine) applies the rows after the last id it holds, and a row is
+    removed only once every index has applied it (``IndexNode``)."""
 
     __tablename__ = "index_queue"
+    # Ids are never given twice, even after the rows are deleted (on SQLite that needs
+    # AUTOINCREMENT; PostgreSQL's sequences never go back): an index that holds id 9 skips
+    # every row up to 9.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_public_id: Mapped[str] = mapped_column(String(16), index=True)
     queued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class IndexNode(Base):
+    """A search index that follows the outbox (one per machine): the last queue id it
+    applied and when it last reported. Queue rows are pruned up to the lowest ``applied`` of
+    the nodes seen recently; ``node == PRUNED`` keeps the highest id pruned so far, so a node
+    that comes back after being left out knows whether it missed rows (and rebuilds), and
+    ``node == EPOCH`` a number that a restored backup changes: an index built from another
+    epoch does not hold this database's ids and rebuilds."""
+
+    __tablename__ = "index_node"
+    PRUNED = "*pruned*"
+    EPOCH = "*epoch*"
+
+    node: Mapped[str] = mapped_column(String(64), primary_key=True)
+    applied: Mapped[int] = mapped_column(Integer, default=0)
+    seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class ZeroResultQuery(Base):

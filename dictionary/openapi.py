@@ -41,6 +41,8 @@ def spec(server: str) -> dict:
                      "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
                 ],
                 "responses": {"200": _ok("SearchResult", "Ranked hits"), "400": _error(),
+                              "429": {**_error(), "description": "Too many searches from this "
+                                      "client: wait the seconds of the Retry-After header"},
                               "503": _error()},
             }},
             "/api/v1/entries/{id}": {"get": {

@@ -9,6 +9,7 @@ runs, so absolute URLs in the API never name a host a client made up.
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
 
 # Pages load their own scripts, styles and images only; no page may be framed (clickjacking)
 # and forms post only to this site.
@@ -40,5 +41,18 @@ def secure(response: Response) -> Response:
     return response
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, minus the work for a request without a session
+    cookie (most searches): Flask builds the cookie signer (a JSON round trip) before it
+    looks whether there is a cookie to read. The signer is still built when a session is
+    written."""
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = CookieSessions()
     app.after_request(secure)

@@ -26,7 +26,7 @@ from alembic.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 from flask import current_app
-from sqlalchemy import URL, Connection, Engine, MetaData, create_engine, event, inspect
+from sqlalchemy import URL, Connection, Engine, MetaData, create_engine, event, inspect, text
 from sqlalchemy.pool import NullPool
 
 from . import catalog
@@ -36,6 +36,8 @@ from .db import get_db
 MIGRATIONS = REPO_ROOT / "migrations"
 #: The schema of release 49924c5, the last without Alembic.
 BASELINE = "0001"
+#: PostgreSQL advisory lock (``pg_advisory_xact_lock``) held by a migration run: one at a time.
+MIGRATION_LOCK = 0x7464_0001
 
 
 class SchemaError(Exception):
@@ -141,7 +143,8 @@ def migrating(url: str | URL, busy_timeout: float = 10.0) -> Iterator[Connection
     the end instead; DDL inside the transaction (pysqlite begins one only before INSERT,
     UPDATE or DELETE: each CREATE or ALTER would be committed on its own, and a failed
     migration would leave half a schema); ``BEGIN IMMEDIATE``, so a second process migrating
-    at the same time waits, then finds the work done.
+    at the same time waits, then finds the work done. On PostgreSQL (transactional DDL) the
+    same wait is an advisory lock taken first, across processes and machines.
     """
     engine = create_engine(url, poolclass=NullPool)
     sqlite = engine.dialect.name == "sqlite"
@@ -151,6 +154,8 @@ def migrating(url: str | URL, busy_timeout: float = 10.0) -> Iterator[Connection
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
     try:
         with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             yield conn
             if sqlite and (broken := conn.exec_driver_sql("PRAGMA foreign_key_check").all()):
                 raise SchemaError(f"The migration would break {len(broken)} references "

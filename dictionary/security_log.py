@@ -9,9 +9,9 @@ contains a password; values are quoted so that a crafted e-mail cannot forge a l
 
 ``SECURITY_LOG`` (a file path, relative to the instance folder) adds a file handler for these
 events. They also always propagate to the app's log (the ``dictionary`` logger, then the root
-logger): standard error under ``waitress-serve`` (which configures the root logger) and, with no
-logging configured at all, Python's last-resort handler, which prints WARNING and above to
-standard error — one more reason for WARNING.
+logger): standard error under gunicorn (``deploy/gunicorn.conf.py`` configures the root
+logger) and, with no logging configured at all, Python's last-resort handler, which prints
+WARNING and above to standard error — one more reason for WARNING.
 """
 from __future__ import annotations
 

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from flask import current_app, g, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import catalog, search
-from .db import session
+from . import catalog, i18n, search
 from .indexing import index_service
 from .models import Language
 
@@ -32,22 +30,22 @@ LICENSE_URLS = {
 }
 
 def ui_lang() -> str:
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    return i18n.ui_code()
 
 
-def languages() -> list[Language]:
-    """The dictionary's languages (once per request); empty if the database is unreachable,
-    so that even the error page can render."""
+def languages() -> list[search.LanguageView]:
+    """The dictionary's languages (cached per process by ``search``); empty if the database
+    is unreachable, so that even the error page can render."""
     if "dictionary_languages" not in g:
         try:
-            g.dictionary_languages = list(session().scalars(select(Language).order_by(Language.id)))
+            g.dictionary_languages = list(search.languages())
         except SQLAlchemyError:
             current_app.logger.exception("could not read the languages")
             g.dictionary_languages = []
     return g.dictionary_languages
 
 
-def lang_name(language: Language | None) -> str:
+def lang_name(language: Language | search.LanguageView | None) -> str:
     if language is None:
         return ""
     return language.name_en if ui_lang() == "en" else language.name_vi
@@ -76,15 +74,27 @@ def _asset_version(path: str, mtime: float, size: int) -> str:
     return hashlib.sha1(f"{path}:{mtime}:{size}".encode()).hexdigest()[:10]
 
 
+_asset_urls: dict[tuple[str, str, str], tuple[float, str]] = {}
+ASSET_CHECK_SECONDS = 2.0  # how long a file's version tag is trusted before a new stat()
+
+
 def asset_url(filename: str) -> str:
-    """URL of a static file with a version tag, so it can be cached for a year."""
+    """URL of a static file with a version tag, so it can be cached for a year. Every page
+    links three: the tag is worked out again (stat + URL) at most every few seconds."""
+    key = (current_app.static_folder or "", request.script_root, filename)
+    known = _asset_urls.get(key)
+    now = time.monotonic()
+    if known is not None and now < known[0]:
+        return known[1]
     path = Path(current_app.static_folder) / filename
     try:
         st = path.stat()
         version = _asset_version(str(path), st.st_mtime, st.st_size)
     except OSError:
         version = "0"
-    return url_for("static", filename=filename, v=version)
+    url = url_for("static", filename=filename, v=version)
+    _asset_urls[key] = (now + ASSET_CHECK_SECONDS, url)
+    return url
 
 
 def switch_url(code: str) -> str:
@@ -147,6 +157,7 @@ ERROR_TITLES = {
     403: _l("Not allowed"),
     404: _l("Page not found"),
     405: _l("Method not allowed"),
+    429: _l("Too many requests"),
     503: _l("Temporarily unavailable"),
 }
 

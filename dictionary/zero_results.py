@@ -10,7 +10,11 @@ to make every search a write transaction:
   ``ZERO_RESULTS_FLUSH_SIZE`` distinct queries or ``ZERO_RESULTS_FLUSH_SECONDS``, whichever
   comes first, and when the process exits or a curator reads the log);
 - at most ``ZERO_RESULTS_MAX_NEW_PER_DAY`` new distinct queries are added per UTC day (a
-  query already in the table keeps counting), and at most that many wait in memory.
+  query already in the table keeps counting), and at most that many wait in memory;
+- once a batch finds the day's budget spent, a query that is neither waiting nor known to
+  be in the table (the process remembers up to ``KNOWN_MAX`` of those it wrote or read) is
+  dropped in memory until the next UTC day: a flood of distinct junk costs no database
+  work at all, not even the reads of a batch.
 
 The counts are an aid for curators, not an audit: a process killed outright loses the
 counts of its last batch.
@@ -38,6 +42,7 @@ log = logging.getLogger(__name__)
 # Longer queries are not recorded: nobody looks up a 65-character word, and a phrase that
 # long is not a gap in the dictionary a linguist can fill.
 MAX_CHARS = 64
+KNOWN_MAX = 5000  # (query, lang) pairs a process remembers as already in the table
 _IN_CLAUSE = 400  # keys per SELECT … IN (…) when a batch is written
 
 
@@ -66,6 +71,8 @@ class ZeroResultLog:
         self._lock = threading.Lock()
         self._flushing = threading.Lock()  # one batch written at a time
         self.dropped = 0  # new queries not kept because the day's cap was reached
+        self._known: set[tuple[str, str]] = set()  # pairs seen in the table (bounded)
+        self._full_day = None  # the UTC date whose budget a batch found spent
 
     def record(self, query: str, lang: str) -> None:
         key = normalize.exact_key(query)
@@ -77,6 +84,9 @@ class ZeroResultLog:
             if counted is not None:
                 counted[0] += 1
                 counted[1] = now
+            elif self._full_day == now.date() and (key, lang) not in self._known:
+                self.dropped += 1
+                return
             elif len(self._pending) < self.max_new_per_day:
                 self._pending[(key, lang)] = [1, now]
             else:
@@ -118,6 +128,12 @@ class ZeroResultLog:
             new = sorted((k for k in keys if k not in known), key=lambda k: -batch[k][0])
             self.dropped += max(len(new) - budget, 0)
             rows = [k for k in keys if k in known] + new[:budget]
+            with self._lock:
+                if budget <= len(new):
+                    self._full_day = day.date()
+                room = KNOWN_MAX - len(self._known)
+                if room > 0:
+                    self._known.update(rows[:room])
             if not rows:
                 return 0
             insert = dialect_insert(s)(table)

@@ -4,8 +4,9 @@ Why not Whoosh's own term lookups: each costs 20–70 µs in pure Python, and a 
 makes a few dozen of them, where the goal is SQLite FTS5's tens of microseconds per query.
 A dict lookup costs well under a microsecond. So each document carries its precomputed keys
 in one column (``documents.encode_lookup``), and each Whoosh segment's keys are read into
-dicts once per process. Whoosh still does what it is good at: atomic commits, segments,
-deletions, unique ids, merging, and the documents' stored data.
+dicts once per process (or loaded from the copy ``snapshot`` saved beside a large
+segment). Whoosh still does what it is good at: atomic commits, segments, deletions,
+unique ids, merging, and the documents' stored data.
 
 Layout: one table per strictness (exact, toneless, loose). A table maps a text key with its
 language (``hre:con chó``) to a *row*: every place that text occurs, as a list
@@ -30,7 +31,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from whoosh.reading import IndexReader
 
@@ -73,9 +74,31 @@ def row_slots(row: Row) -> Sequence[int]:
 
 
 class SegmentTables:
-    """The lookup tables of one segment."""
+    """The lookup tables of one segment: built from its reader, or (``from_state``) loaded
+    from the file ``snapshot`` wrote beside it."""
 
-    def __init__(self, reader: IndexReader) -> None:
+    def __init__(self, reader: IndexReader | None = None) -> None:
+        self._sorted: dict[int, list[str]] = {}
+        self._words: dict[int, frozenset[str]] = {}
+        self._lock = threading.Lock()
+        if reader is not None:
+            self._build(reader)
+
+    @classmethod
+    def from_state(cls, state: tuple) -> SegmentTables:
+        """Tables from ``state()`` of tables built elsewhere (their slot keys sorted)."""
+        tables = cls()
+        tables.rows, tables.hits, tables._slot_keys = state
+        tables._sorted = {slot: keys for slot, keys in enumerate(tables._slot_keys) if keys}
+        return tables
+
+    def state(self) -> tuple:
+        """What ``from_state`` needs, plain containers only (``marshal``)."""
+        for slot in range(N_SLOTS):
+            self.sorted_keys(slot)
+        return self.rows, self.hits, self._slot_keys
+
+    def _build(self, reader: IndexReader) -> None:
         rows: tuple[dict[str, Row], ...] = ({}, {}, {})
         hits: list[tuple[str, str, str]] = []
         # The loose keys of each slot a prefix walk or the fuzzy map reads, each once
@@ -104,9 +127,6 @@ class SegmentTables:
         self.rows = rows
         self.hits = hits
         self._slot_keys = slot_keys
-        self._sorted: dict[int, list[str]] = {}
-        self._words: dict[int, frozenset[str]] = {}
-        self._lock = threading.Lock()
 
     def single_words(self, side: str) -> frozenset[str]:
         """The loose keys that are a word of a headword/variant (``hw``) or gloss (``vi``),
@@ -262,10 +282,15 @@ class TableCache:
     def __init__(self) -> None:
         self._segments: dict[tuple[str, str], SegmentTables] = {}
         self._lock = threading.Lock()
+        #: Called with the document count of each segment whose tables this process read
+        #: (built or loaded) rather than inherited from the process it was forked from.
+        self.on_read: Callable[[int], None] | None = None
 
-    def view(self, generation: str, reader: IndexReader, searcher=None) -> TableView:
+    def view(self, generation: str, reader: IndexReader, searcher=None,
+             make: Callable[[IndexReader, str], SegmentTables] | None = None) -> TableView:
         """A view of ``reader`` (an open Whoosh reader of index generation ``generation``);
-        reads only segments not seen before, and forgets segments no longer in the index."""
+        reads only segments not seen before (with ``make(leaf reader, segment id)``, by
+        default a build), and forgets segments no longer in the index."""
         leaves, live = [], set()
         with self._lock:
             for leaf, offset in reader.leaf_readers():
@@ -275,7 +300,10 @@ class TableCache:
                 live.add(key)
                 tables = self._segments.get(key)
                 if tables is None:
-                    tables = self._segments[key] = SegmentTables(leaf)
+                    tables = make(leaf, key[1]) if make else SegmentTables(leaf)
+                    self._segments[key] = tables
+                    if self.on_read is not None:
+                        self.on_read(leaf.doc_count_all())
                 deleted = leaf.deleted_docs_set if leaf.has_deletions() else frozenset()
                 leaves.append((tables, offset, deleted))
             for key in [k for k in self._segments if k not in live]:

@@ -18,11 +18,13 @@ from pathlib import Path
 
 import pytest
 import waitress
+from waitress import wasyncore
 
 from dictionary import REPO_ROOT, create_app
 from dictionary.schema import init_db
 from dictionary.db import get_db
 from dictionary.indexing import index_service
+import pg_databases
 
 DATA = REPO_ROOT / "data"
 
@@ -31,18 +33,30 @@ def make_app(instance: Path, **extra):
     config = {
         "TESTING": True,
         "INSTANCE_PATH": str(instance),
-        "DATABASE_URL": f"sqlite:///{instance / 'test.sqlite'}",
         "INDEX_DIR": str(instance / "index"),
         "SECRET_KEY": "test-secret-not-for-production",
         # tests open and delete many indexes: no background threads
         "INDEX_WARM_UP": False,
         "INDEX_DRAIN_AT_START": False,
+        "INDEX_FOLLOW_SECONDS": 0,  # the outbox tests start followers themselves
     }
     config.update(extra)
+    if "DATABASE_URL" not in config:  # a SQLite file, or PostgreSQL under with_postgres.sh
+        config["DATABASE_URL"] = pg_databases.database_url(instance) if pg_databases.ENABLED \
+            else f"sqlite:///{instance / 'test.sqlite'}"
     app = create_app(config)
     with app.app_context():
         init_db()
     return app
+
+
+def empty_database_url(folder: Path) -> str:
+    """A new, empty database (no tables) for ``folder``: a SQLite file in it, or under
+    ``tests/with_postgres.sh`` a PostgreSQL database (dropped after the test)."""
+    if pg_databases.ENABLED:
+        return pg_databases.database_url(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'test.sqlite'}"
 
 
 def load_bundled(app) -> None:
@@ -83,6 +97,7 @@ def _empty_pristine(tmp_path_factory) -> Path:
     """An empty dictionary made once (tables and languages); only ever copied."""
     instance = tmp_path_factory.mktemp("empty") / "instance"
     get_state_close(make_app(instance))
+    pg_databases.keep(instance)
     return instance
 
 
@@ -98,6 +113,7 @@ def app(_empty_pristine, tmp_path):
 
 def get_state_close(app) -> None:
     with app.app_context():
+        index_service().stop_following()
         index_service().index.close()
         get_db().engine.dispose()
 
@@ -109,6 +125,7 @@ def _bundled_pristine(tmp_path_factory) -> Path:
     app = make_app(instance)
     load_bundled(app)
     get_state_close(app)
+    pg_databases.keep(instance)
     return instance
 
 
@@ -116,6 +133,9 @@ def _bundled_pristine(tmp_path_factory) -> Path:
 def _bundled_shared(_bundled_pristine, tmp_path_factory) -> Path:
     instance = tmp_path_factory.mktemp("shared") / "instance"
     shutil.copytree(_bundled_pristine, instance)
+    if pg_databases.ENABLED:  # its database outlives each module's app, as its file does
+        pg_databases.database_url(instance)
+        pg_databases.keep(instance)
     return instance
 
 
@@ -142,6 +162,67 @@ def bundled_copy(_bundled_pristine, tmp_path):
 @pytest.fixture
 def client(bundled_app):
     return bundled_app.test_client()
+
+
+# ---- the database backend ------------------------------------------------------------------
+@pytest.fixture(autouse=True, scope="module")
+def _module_databases():
+    """PostgreSQL run: drop the databases a module-scoped fixture made, dispose its engines
+    (pg_databases)."""
+    position = pg_databases.mark()
+    yield
+    pg_databases.release(position)
+
+
+@pytest.fixture(autouse=True)
+def _test_databases():
+    """PostgreSQL run: drop the databases this test made, dispose its engines (pg_databases)."""
+    position = pg_databases.mark()
+    yield
+    pg_databases.release(position)
+
+
+#: A test about one backend's own behaviour is marked with it and deselected in the other's
+#: run (never skipped: a skip would count as missing); its counterpart covers the other.
+BACKEND_MARKS = {"sqlite_only": "sqlite", "postgresql_only": "postgresql"}
+
+
+def pytest_collection_modifyitems(config, items):
+    backend = "postgresql" if pg_databases.ENABLED else "sqlite"
+    other = [item for item in items
+             if any(item.get_closest_marker(m) for m, b in BACKEND_MARKS.items() if b != backend)]
+    if other:
+        config.hook.pytest_deselected(items=other)
+        items[:] = [item for item in items if item not in other]
+    config.stash[_DESELECTED] = len(other)
+    if hasattr(config, "workeroutput"):  # a pytest-xdist worker: tell the controller
+        config.workeroutput["deselected_for_backend"] = len(other)
+
+
+_DESELECTED = pytest.StashKey[int]()
+
+
+def _backend_name() -> str:
+    return "PostgreSQL (TEST_DATABASE_URL)" if pg_databases.ENABLED else "SQLite"
+
+
+def pytest_report_header(config):
+    return f"database backend: {_backend_name()}"
+
+
+class BackendCountFromWorkers:
+    @staticmethod
+    def pytest_testnodedown(node, error):
+        count = getattr(node, "workeroutput", {}).get("deselected_for_backend")
+        if count is not None:
+            node.config.stash[_DESELECTED] = count
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if _DESELECTED in config.stash:
+        terminalreporter.write_line(
+            f"database backend: {_backend_name()}; {config.stash[_DESELECTED]} tests for the "
+            f"other backend only deselected")
 
 
 # ---- curators -------------------------------------------------------------------------------
@@ -222,9 +303,12 @@ class BrowserTestsTogether:
 
 
 def pytest_configure(config):
+    for mark, backend in BACKEND_MARKS.items():
+        config.addinivalue_line("markers", f"{mark}: runs only on {backend} (deselected otherwise)")
     # Registered only with pytest-xdist present: its hook is unknown without it.
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(BrowserTestsTogether(), "browser-tests-together")
+        config.pluginmanager.register(BackendCountFromWorkers(), "backend-count-from-workers")
 
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -254,5 +338,12 @@ def serving(app) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.close()
-        thread.join(10)
+        stop_server(server, thread)
+
+
+def stop_server(server, thread: threading.Thread) -> None:
+    """Close a waitress server from its own loop (closing its socket from another thread
+    while the loop waits on it fails there with EBADF), then its request threads."""
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    thread.join(10)
+    server.task_dispatcher.shutdown()

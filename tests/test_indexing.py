@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from dictionary.db import get_db
 from dictionary.indexing import index_service
+from dictionary import outbox
 from dictionary.models import DRAFT, Entry, Example, IndexQueue, Language, Sense, Variant
 from search_index.query import PREFIX_SLOTS
 from search_index.store import LOCK
@@ -82,9 +83,10 @@ def test_rolled_back_edit_never_appears(live):
     db = get_db()
     with db.Session() as s:
         add_entry(s, "zimlu", "thủy")
-        s.flush()  # the queue row exists inside the transaction...
-        assert s.scalar(select(func.count(IndexQueue.id))) == 1
-        s.rollback()  # ...and goes away with it
+        s.flush()  # the entry is queued inside the transaction (its row is written at commit)...
+        assert s.info[outbox.PENDING] == {"hre-000001"}
+        s.rollback()  # ...and the rollback forgets it
+        assert outbox.PENDING not in s.info and "index_dirty" not in s.info
     with db.Session() as s:
         assert s.scalar(select(func.count(IndexQueue.id))) == 0
         assert s.scalar(select(func.count(Entry.id))) == 0
@@ -258,8 +260,9 @@ def test_a_starting_process_applies_what_a_crashed_one_left_queued(live):
         assert len(ids_for(restarted, "hoa binh")) == len(FORMS)
         after = restarted.test_client().get("/healthz").get_json()
         assert after["status"] == "ok" and after["index"]["queued"] == 0
-        state.index.close()
-        get_db().engine.dispose()
+    # After the context: its session gives its connection back first, so none is left open.
+    from conftest import get_state_close
+    get_state_close(restarted)
 
 
 def test_setup_recomputes_derived_keys_when_the_rules_change(tmp_path):

@@ -10,10 +10,11 @@ request on.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from flask import has_request_context, url_for
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import PUBLISHED as ENTRY_PUBLISHED
@@ -60,18 +61,24 @@ def heard(session: Session, targets: Iterable[str], scope: str) -> dict[str, lis
     return found
 
 
+@functools.cache
+def _playable_query(scope: str):
+    """Built once per scope (every results page asks; building it cost as much as running
+    it); the targets are bound at each call."""
+    return (select(Recording.target, Recording.uuid)
+            .join(Consent, Recording.consent_id == Consent.id)
+            .join(Entry, Recording.entry_id == Entry.id)
+            .where(Recording.target.in_(bindparam("targets", expanding=True)), *public(scope))
+            .order_by(Recording.reviewed_at, Recording.id))
+
+
 def playable(session: Session, targets: Iterable[str], scope: str) -> dict[str, str]:
     """Target (an entry's public id or an example id) → URL of its recording that may be
     heard for ``scope`` (the first approved, when there are several)."""
     wanted = set(targets)
     if not wanted:
         return {}
-    rows = session.execute(
-        select(Recording.target, Recording.uuid)
-        .join(Consent, Recording.consent_id == Consent.id)
-        .join(Entry, Recording.entry_id == Entry.id)
-        .where(Recording.target.in_(wanted), *public(scope))
-        .order_by(Recording.reviewed_at, Recording.id))
+    rows = session.execute(_playable_query(scope), {"targets": sorted(wanted)})
     found: dict[str, str] = {}
     for target, uuid in rows:
         found.setdefault(target, clip_url(uuid, scope))

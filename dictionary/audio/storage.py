@@ -93,7 +93,16 @@ def send_mp3(relative: str | None):
         abort(404)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype="audio/mpeg", conditional=True, max_age=PUBLIC_MAX_AGE)
+    accel = current_app.config["MEDIA_ACCEL_REDIRECT"]
+    if accel:
+        # Behind nginx: the access checks are done, nginx sends the file (Range, 304) from
+        # its internal location for the media folder (deploy/nginx-tudien.conf).
+        response = current_app.response_class(mimetype="audio/mpeg")
+        response.headers["X-Accel-Redirect"] = accel.rstrip("/") + "/" + \
+            path.relative_to(media_root().resolve()).as_posix()
+    else:
+        response = send_file(path, mimetype="audio/mpeg", conditional=True,
+                             max_age=PUBLIC_MAX_AGE)
     response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import accounts, lexicon, migrations, search, setup
+from . import accounts, backup, lexicon, migrations, search, setup
 from .setup import first_admin_hint
 
 __all__ = ["init_app", "first_admin_hint"]
@@ -22,6 +22,7 @@ COMMANDS = (
     search.search_cli, search.zero_results_command,
     accounts.create_user_command, accounts.set_password_command,
     migrations.db_cli,
+    backup.backup_command, backup.restore_command,
 )
 
 

@@ -13,7 +13,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from .. import zero_results
+from .. import outbox, zero_results
 from ..db import get_db
 from ..indexing import index_service
 from ..models import ZeroResultQuery
@@ -52,8 +52,17 @@ def update_command() -> None:
 
 @search_cli.command("check")
 def check_command() -> None:
-    """Compare index and database; exit 1 when they disagree."""
-    drift = index_service().compare()
+    """Compare index and database; exit 1 when they disagree. Also lists the indexes (one
+    per machine) that follow this database and how far each is."""
+    state = index_service()
+    drift = state.compare()
+    here = state.index.node() if state.index.exists() else None
+    with get_db().Session() as s:
+        last = outbox.last_id(s)
+        for node, applied, seen_at in outbox.nodes(s):
+            mark = " (this machine)" if node == here else ""
+            click.echo(f"Index {node}{mark}: has the outbox up to {applied} of {last}, "
+                       f"last reported {seen_at:%Y-%m-%d %H:%M} UTC")
     if drift.clean:
         click.echo("Index and database agree.")
         return

@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from ..curation.importer import import_lexicon
-from ..db import get_db
+from ..db import analyze, get_db
 from ..derive import rederive_all
 from ..indexing import index_service
 from ..models import ADMIN, PUBLISHED, Entry, Language, User
@@ -69,6 +69,7 @@ def setup_command() -> None:
         drift = state.update()
         if not drift.clean:
             click.echo(f"Search index repaired: {drift_text(drift)}")
+    analyze(get_db().engine)  # the planner's statistics, whatever changed above
     hint = first_admin_hint()
     if hint:
         click.echo(hint)

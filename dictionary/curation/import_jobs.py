@@ -11,7 +11,8 @@ them (``admin.import_status``).
 SQLite lets one connection write at a time, and the import holds the write lock from its
 first write to its commit: progress is written by a separate connection that gives up at
 once when the database is locked, and the counts of the ``saving`` phase are kept in this
-process's memory only (its status page shows them; others show "saving").
+process's memory only (its status page shows them; others show "saving"). On PostgreSQL the
+import holds the locks of its own rows only: progress is written in every phase.
 
 A process that dies (a restart, ``kill -9``) leaves its jobs "running". Each worker holds
 an ``flock`` on ``instance/import-workers/<token>.lock`` for as long as its process lives;
@@ -183,15 +184,17 @@ class _Progress:
     def __init__(self, job_id: int, runner: Worker) -> None:
         self.job_id, self.runner = job_id, runner
         url = current_app.config["DATABASE_URL"]
-        args = {"timeout": 0.05} if url.startswith("sqlite") else {}
+        self.sqlite = url.startswith("sqlite")
+        # Never wait for a lock: 50 ms, then the memory copy does (PostgreSQL: lock_timeout).
+        args = {"timeout": 0.05} if self.sqlite else {"options": "-c lock_timeout=50"}
         self.engine = create_engine(url, poolclass=NullPool, connect_args=args)
         self.last = (0.0, "")
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         self.runner.live[self.job_id] = (phase, done, total)
         now = time.monotonic()
-        if phase == SAVING and done > 0:
-            return  # our own transaction holds the write lock now
+        if phase == SAVING and done > 0 and self.sqlite:
+            return  # our own transaction holds the write lock now (PostgreSQL: its rows only)
         if phase == self.last[1] and now - self.last[0] < PROGRESS_INTERVAL and done < total:
             return
         self.last = (now, phase)

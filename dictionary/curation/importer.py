@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import catalog
+from ..db import analyze
 from .. import limits as entry_limits
 from ..config import REPO_ROOT
 from ..formats import STARTER, ParsedLexicon, parse_lexicon
@@ -286,6 +287,7 @@ def _write(session: Session, plan: Plan, written: list[tuple[Entry | Created, st
     if on_written is not None:
         on_written(session, report)
     session.commit()
+    analyze(session.get_bind())
 
 
 def _check_unchanged(plan: Plan, expected: dict[str, int]) -> None:

@@ -102,12 +102,13 @@ def related_by_concept(entry: Entry) -> list[Entry]:
     concepts = {s.concept_id for s in entry.senses if s.concept_id}
     if not concepts:
         return []
-    q = (select(Entry).join(Entry.senses)
-         .where(Sense.concept_id.in_(concepts), Entry.status == PUBLISHED,
+    # A subquery, not DISTINCT over a join: PostgreSQL cannot compare ``json`` columns.
+    sharing = select(Sense.entry_id).where(Sense.concept_id.in_(concepts))
+    q = (select(Entry)
+         .where(Entry.id.in_(sharing), Entry.status == PUBLISHED,
                 Entry.language_id != entry.language_id)
          .options(selectinload(Entry.language), selectinload(Entry.senses))
-         .order_by(Entry.language_id, Entry.sort_key, Entry.homograph)
-         .distinct())
+         .order_by(Entry.language_id, Entry.sort_key, Entry.homograph))
     return list(session().scalars(q))
 
 

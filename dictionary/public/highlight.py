@@ -43,7 +43,8 @@ def query_keys(query: str, rules=None) -> list[str]:
     return keys
 
 
-def highlight(text: str | None, query: str | None, rules=None) -> Markup:
+def highlight(text: str | None, query: str | None, rules=None,
+              keys: list[str] | None = None) -> Markup:
     """``text`` escaped, with each word whose loose key starts with a query word's loose key
     wrapped in ``<mark>``. ``rules`` are the text's language rules (``None`` for Vietnamese).
 
@@ -62,7 +63,8 @@ def highlight(text: str | None, query: str | None, rules=None) -> Markup:
     """
     if not text:
         return Markup("")
-    keys = query_keys(query or "", rules)
+    if keys is None:  # a results page passes the keys it worked out once (``query_keys``)
+        keys = query_keys(query or "", rules)
     if not keys:
         return escape(text)
     out = []

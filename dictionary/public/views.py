@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
@@ -56,7 +56,7 @@ from ..web import (
 )
 from . import bp
 from .entries import other_fields_of, related_by_concept
-from .highlight import highlight
+from .highlight import highlight, query_keys
 
 MAX_QUERY_CHARS = 2000  # same bound as the API; longer input is cut, never an error
 PAGE_RESULTS = 20
@@ -98,7 +98,7 @@ def index():
     return render_template("dictionary/index.html", lang=lexicon_lang(request.args.get("lang")))
 
 
-def match_hint(tier: str, side: str, entry: Entry, query: str) -> str:
+def match_hint(tier: str, side: str, language_name: str, query: str) -> str:
     if tier == "prefix":
         what = _("starts with «%(q)s»", q=query)
     else:
@@ -106,26 +106,66 @@ def match_hint(tier: str, side: str, entry: Entry, query: str) -> str:
     if side == "vi":
         where = _("by the Vietnamese meaning")
     else:
-        where = _("by the %(language)s word", language=lang_name(entry.language))
+        where = _("by the %(language)s word", language=language_name)
     return f"{what} · {where}"
 
 
-def result_row(found: search.Found, query: str) -> dict:
-    e, hit = found.entry, found.hit
-    words = query if not hit.typed_as else f"{hit.typed_as} {query}"
-    on_headword = hit.side == "headword"
-    return {
-        "entry": e,
-        "headword": highlight(e.headword, words, language_rules(e.language.code)) if on_headword
-        else e.headword,
-        "senses": [
-            {"vi": highlight(s.gloss_vi, words) if not on_headword else s.gloss_vi,
-             "en": s.gloss_en}
-            for s in e.senses[:3]
-        ],
-        "more_senses": max(0, len(e.senses) - 3),
-        "hint": match_hint(hit.tier, hit.side, e, query),
-    }
+class ResultRows:
+    """The rows of one results page. What is the same for every row (the interface
+    language, the language names, the entry link, the query's highlight keys, the match
+    hints) is worked out once per page, not once per row: a page has up to 100 rows."""
+
+    def __init__(self, query: str) -> None:
+        self.query = query
+        self.show_en = ui_lang() == "en"
+        self.names = {lang.code: lang_name(lang) for lang in languages()}
+        self._entry_url = search.entry_url_maker()  # one url_for per page, not per row
+        self._keys: dict[tuple[str, str | None], tuple[object, list[str]]] = {}
+        self._hints: dict[tuple[str, str, str], str] = {}
+
+    def marked(self, text: str, words: str, code: str | None):
+        """``text`` with the query's words marked (``highlight``), by the rules of ``code``
+        (None: Vietnamese)."""
+        found = self._keys.get((words, code))
+        if found is None:
+            rules = language_rules(code) if code else None
+            found = self._keys[(words, code)] = (rules, query_keys(words, rules))
+        return highlight(text, words, found[0], keys=found[1])
+
+    def hint(self, tier: str, side: str, code: str) -> str:
+        key = (tier, side, code if side != "vi" else "")
+        found = self._hints.get(key)
+        if found is None:
+            found = self._hints[key] = match_hint(tier, side, self.names.get(code, code),
+                                                  self.query)
+        return found
+
+    def row(self, found: search.Found) -> dict:
+        e, hit = found.entry, found.hit
+        code = e.language.code
+        words = self.query if not hit.typed_as else f"{hit.typed_as} {self.query}"
+        on_headword = hit.side == "headword"
+        return {
+            "entry": e,
+            "url": self._entry_url(e.public_id),
+            "lang_name": self.names.get(code) or lang_name(e.language),
+            "headword": self.marked(e.headword, words, code) if on_headword else e.headword,
+            "glosses": self.glosses(e.senses, None if on_headword else words),
+            "hint": self.hint(hit.tier, hit.side, code),
+        }
+
+    def glosses(self, senses, words: str | None) -> Markup:
+        """The first three senses' Vietnamese glosses (marked when the match was on them),
+        each with its English gloss in the English interface, then "…" if there are more.
+        Made here rather than in a template loop: it is the inner loop of the page."""
+        parts = []
+        for s in senses[:3]:
+            vi = self.marked(s.gloss_vi, words, None) if words else escape(s.gloss_vi)
+            if self.show_en and s.gloss_en:
+                vi += Markup(' <span class="en" lang="en">(%s)</span>') % s.gloss_en
+            parts.append(vi)
+        out = Markup("; ").join(parts)
+        return out + Markup(" …") if len(senses) > 3 else out
 
 
 def typing_method(query: str) -> str:
@@ -142,10 +182,11 @@ def search_page():
     more = request.args.get("more") == "1"
     found = search.lookup(q, lang, MORE_RESULTS if more else PAGE_RESULTS)
     typed = next((f.hit.typed_as for f in found.results if f.hit.typed_as), None)
+    rows = ResultRows(q)
     page = render_template(
         "dictionary/search.html",
         q=q, lang=lang, found=found,
-        rows=[result_row(f, q) for f in found.results],
+        rows=[rows.row(f) for f in found.results],
         clips=audio_consent.playable(session(), [f.entry.public_id for f in found.results], "web"),
         typed_as=typed, typing_method=typing_method(q),
         more_url=None if more or not found.more else url_for(

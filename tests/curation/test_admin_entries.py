@@ -521,9 +521,10 @@ def test_the_form_refuses_what_the_importer_refuses(app, as_role, data_dir):
 
 
 def test_a_save_while_an_import_holds_the_database_is_refused_cleanly(app, users):
-    """SQLite has one writer: a large import holds the write lock for its whole transaction.
-    An editor's save that waited for it out gets 503 and a message, not a 500."""
-    import sqlite3
+    """SQLite has one writer: a large import holds the write lock for its whole transaction
+    (on PostgreSQL, the locks of the rows it writes, here the entry being edited). An
+    editor's save that waited for it out gets 503 and a message, not a 500."""
+    from sqlalchemy import create_engine
 
     from dictionary import create_app
 
@@ -533,13 +534,17 @@ def test_a_save_while_an_import_holds_the_database_is_refused_cleanly(app, users
     pid = create(editor)
     before = stored(app, pid)
     data = entry_form(editor, version=str(before.version), headword="zơ̆tɔk")
-    importer = sqlite3.connect(app.config["DATABASE_URL"].removeprefix("sqlite:///"))
+    importer = create_engine(app.config["DATABASE_URL"]).connect()
     try:
-        importer.execute("BEGIN IMMEDIATE")  # what a long import transaction holds
+        if importer.dialect.name == "sqlite":  # what a long import transaction holds
+            importer.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            importer.execute(select(Entry.id).where(Entry.public_id == pid).with_for_update())
         r = editor.post(f"/admin/entries/{pid}/edit", data=data)
     finally:
         importer.rollback()
         importer.close()
+        importer.engine.dispose()
     assert r.status_code == 503 and r.headers["Retry-After"] == "60"
     assert "busy writing a large import" in body(r)
     assert stored(app, pid).headword == before.headword

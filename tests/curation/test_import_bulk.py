@@ -46,6 +46,8 @@ def dump(app) -> dict[str, list[dict]]:
     with app.app_context(), get_db().Session() as s:
         out = {}
         for table in Base.metadata.sorted_tables:
+            if table.name == "index_node":  # named after each instance's index folder
+                continue
             cols = [c for c in table.columns if not isinstance(c.type, DateTime)]
             out[table.name] = [dict(r._mapping) for r in s.execute(
                 select(*cols).order_by(*table.primary_key.columns))]

@@ -54,6 +54,27 @@ def write(tmp_path, name, data: bytes | str) -> Path:
     return path
 
 
+def planner_statistics(app) -> int:
+    """How many statistics rows the query planner has for the entry table."""
+    with app.app_context(), get_db().engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            if not conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
+                                        ).first():
+                return 0
+            return conn.exec_driver_sql(
+                "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'entry'").scalar()
+        return conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_stats WHERE tablename = 'entry'").scalar()
+
+
+def test_an_import_leaves_the_planner_statistics_fresh(app):
+    """Without statistics SQLite walked the status index beside ``source_key IN (…)``: 47 ms
+    per entry page at 100,000 entries instead of 0.2 ms."""
+    assert planner_statistics(app) == 0
+    run(app, DATA / "hre_starter.csv", "hre")
+    assert planner_statistics(app) > 0
+
+
 # ---- the bundled starter lexicons ------------------------------------------------------------
 def test_starter_files_import_with_stable_public_ids(app):
     hre = run(app, DATA / "hre_starter.csv", "hre")

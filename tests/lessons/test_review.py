@@ -196,9 +196,17 @@ def test_the_due_query_reads_the_due_index(app, s):
     assert len(seen) == 1
     statement, parameters = seen[0]
     with engine.connect() as conn:
-        plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(
-            "EXPLAIN QUERY PLAN " + statement, parameters))
-    assert "ix_review_state_due" in plan and "TEMP B-TREE" not in plan, plan
+        if conn.dialect.name == "postgresql":
+            # A handful of rows: the planner would rather read the whole table; told not to,
+            # it must find the index, in the order asked (no Sort node).
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = " ".join(row[0] for row in conn.exec_driver_sql(
+                "EXPLAIN " + statement, parameters))
+            assert "ix_review_state_due" in plan and "Sort" not in plan, plan
+        else:
+            plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statement, parameters))
+            assert "ix_review_state_due" in plan and "TEMP B-TREE" not in plan, plan
 
 
 def test_a_leech_is_flagged_at_eight_lapses(s):
@@ -351,8 +359,8 @@ def test_rebuild_replays_the_log_into_the_cards(s):
     # A damaged card, a retired one and a row the log knows nothing of.
     s.execute(text("UPDATE review_state SET stability = 99, reps = 0 WHERE sense_ref = :a"),
               {"a": A})
-    s.execute(text("UPDATE review_state SET retired = 1 WHERE sense_ref = :b AND kind = 'P'"),
-              {"b": B})
+    s.execute(text("UPDATE review_state SET retired = :yes WHERE sense_ref = :b AND kind = 'P'"),
+              {"b": B, "yes": True})
     s.add(ReviewState(learner_id=me.id, sense_ref=C, kind="R", card_id=1, state=2, due=DAY0))
     s.commit()
     s.expire_all()

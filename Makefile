@@ -23,11 +23,13 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 .PHONY: run test test-sqlite test-postgres setup translations sysdeps-run sysdeps-test bench bench-http clean
 
+# The audio worker never searches: it does not load the search tables (hundreds of MB at
+# 100,000 entries), as the systemd unit in deploy/ says too.
 run: $(VENV)/.installed translations
 	$(FLASK) setup
 	$(FLASK) lessons import --quiet
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl+C to stop), with the audio worker beside it"
-	trap 'kill 0' EXIT; $(FLASK) audio work & \
+	trap 'kill 0' EXIT; DICTIONARY_INDEX_WARM_UP=false $(FLASK) audio work & \
 	HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) THREADS=$(THREADS) \
 	  $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py 'dictionary:create_app()'
 

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -82,6 +80,8 @@ def to_csv(report: CohortReport) -> bytes:
 
 def to_xlsx(report: CohortReport) -> bytes:
     """The learners' table on one sheet, weekly retention on a second."""
+    from openpyxl import Workbook  # imported by this export only: a server starts sooner
+
     header, rows = table(report)
     book = Workbook()
     sheet = book.active
@@ -96,6 +96,8 @@ def to_xlsx(report: CohortReport) -> bytes:
 
 
 def _write(sheet, header: list[str], rows: list[list[str | int]]) -> None:
+    from openpyxl.styles import Font
+
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)

@@ -41,15 +41,14 @@ import csv
 import io
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
-from typing import IO
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from typing import IO, TYPE_CHECKING
 
 from ..models import Entry
 from .lift_fields import other_fields
 from .table_cells import escape, note_cell, picture_cell, relation_cell, translation_cell
+
+if TYPE_CHECKING:  # openpyxl is imported by an export only: a server starts sooner
+    from openpyxl.cell import WriteOnlyCell
 
 CURATED_HEADER = ("id", "headword", "part_of_speech", "vietnamese", "english", "example",
                   "example_vi", "variant", "semantic_field", "source", "concept_id", "note",
@@ -200,6 +199,8 @@ def export_xlsx(entries: Iterable[Entry], *,
     Every cell is written as a text cell, which a spreadsheet never evaluates, so no
     apostrophe is added; cells that start like a formula also get Excel's "quote prefix"
     style, which keeps them text when someone edits them."""
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("lexicon")
     sheet.append([_text_cell(sheet, name) for name in CURATED_HEADER])
@@ -212,6 +213,9 @@ def export_xlsx(entries: Iterable[Entry], *,
 
 
 def _text_cell(sheet, value: str) -> WriteOnlyCell | None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if not value:
         return None
     # Stored text passed ``bad_character`` on import; a control character that slipped in

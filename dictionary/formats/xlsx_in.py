@@ -26,7 +26,6 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 
-import openpyxl
 
 from ..limits import too_many_rows
 from .records import ImportFailed, ImportProblem
@@ -68,6 +67,8 @@ def read_xlsx_table(data: bytes, known: Callable[[str], bool], *,
     ``ImportFailed`` for anything that is not a safe, readable .xlsx workbook, and for a
     sheet with more than ``max_rows`` filled rows below the header (rows are counted as
     openpyxl streams them, so reading stops at the first row over the limit)."""
+    import openpyxl  # imported by an upload only: a server starts sooner
+
     check_package(data, max_unpacked=max_unpacked)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True,

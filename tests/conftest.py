@@ -330,9 +330,12 @@ def browser():
 
 
 @contextmanager
-def serving(app) -> Iterator[str]:
-    """``app`` served by waitress on a free port in a thread; yields its base URL."""
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+def serving(app, **options) -> Iterator[str]:
+    """``app`` served by waitress on a free port in a thread; yields its base URL.
+    ``options`` go to waitress (``clear_untrusted_proxy_headers=False`` keeps the
+    X-Forwarded-* headers a proxy sets, which waitress drops by default; gunicorn, the
+    production server, passes them on)."""
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, **options)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

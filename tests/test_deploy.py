@@ -26,10 +26,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import waitress
 from sqlalchemy import select
 
-from conftest import get_state_close, make_app, stop_server
+from conftest import get_state_close, make_app, serving
 from dictionary import REPO_ROOT
 from dictionary.audio.models import Recording
 from dictionary.db import get_db
@@ -307,21 +306,18 @@ def stack(_bundled_pristine, tmp_path_factory):
         assert s.scalar(select(Recording.status).where(Recording.uuid == hidden)) != "published"
     seen = Seen(app.wsgi_app)
     app.wsgi_app = seen
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4,
-                                    clear_untrusted_proxy_headers=False)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     prefix = root / "nginx"
     prefix.mkdir()
     http_port, https_port = free_port(), free_port()
-    site = site_for(prefix, media=instance / "media",
-                    ports=(http_port, https_port, server.effective_port))
     try:
-        with running_nginx(prefix, site, https_port):
-            yield Stack(app, seen, http_port, https_port, uuid, hidden, prefix / "acme",
-                        server.effective_port)
+        with serving(app, clear_untrusted_proxy_headers=False) as base:
+            app_port = int(base.rsplit(":", 1)[1])
+            site = site_for(prefix, media=instance / "media",
+                            ports=(http_port, https_port, app_port))
+            with running_nginx(prefix, site, https_port):
+                yield Stack(app, seen, http_port, https_port, uuid, hidden, prefix / "acme",
+                            app_port)
     finally:
-        stop_server(server, thread)
         get_state_close(app)
 
 

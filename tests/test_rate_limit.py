@@ -9,16 +9,13 @@ import json
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-import waitress
 
 from dictionary import rate_limit
 from dictionary.rate_limit import TokenBuckets, buckets, client_key
 
-from conftest import add_users, get_state_close, login, make_app, stop_server
+from conftest import add_users, get_state_close, login, make_app, serving
 
 # The msgid, and its Vietnamese text in dictionary/translations/vi (compiled by `make`).
 MESSAGE_EN = ("Too many searches from your network in a short time. Please wait a moment "
@@ -210,20 +207,6 @@ def test_curators_admin_search_is_not_limited(app):
     assert c.get("/search?q=tro").status_code == 429
 
 
-@contextmanager
-def serving_behind_proxy(app) -> Iterator[str]:
-    """``app`` served by waitress in a thread, keeping X-Forwarded-* for ProxyFix (waitress
-    drops them by default; gunicorn, the production server, passes them on)."""
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4,
-                                    clear_untrusted_proxy_headers=False)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        stop_server(server, thread)
-
-
 def test_behind_a_proxy_each_forwarded_client_has_its_own_bucket(_bundled_shared):
     """Over real HTTP, with PROXY_HOPS = 1 as behind nginx: the client is the address nginx
     put in X-Forwarded-For, not the proxy's loopback (which is exempt)."""
@@ -241,7 +224,7 @@ def test_behind_a_proxy_each_forwarded_client_has_its_own_bucket(_bundled_shared
             return exc.code, dict(exc.headers), exc.read().decode()
 
     try:
-        with serving_behind_proxy(app) as base:
+        with serving(app, clear_untrusted_proxy_headers=False) as base:
             assert [get(base, "192.0.2.50")[0] for _ in range(2)] == [200, 200]
             status, headers, body = get(base, "192.0.2.50")
             assert status == 429 and headers["Retry-After"] == "1"

@@ -26,12 +26,14 @@ def main(instance: str, url: str, index_dir: str, seed: int, edits: int) -> None
     rnd = random.Random(seed)
     with app.app_context():
         db = get_db()
+        conflicts = 0
         for i in range(edits):
             try:
                 edit(db, rnd, seed, i)
-            except StaleDataError:
-                pass  # another writer changed or deleted that entry first: a conflict
+            except StaleDataError:  # another writer changed or deleted that entry first
+                conflicts += 1
             time.sleep(rnd.random() * 0.01)
+    print("edits", edits, "conflicts", conflicts)
 
 
 def edit(db, rnd: random.Random, seed: int, i: int) -> None:
